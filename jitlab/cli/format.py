@@ -1,0 +1,100 @@
+"""Plain-text tables of a session for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def ms(stat: dict | None) -> str:
+    """``median (IQR)`` of one phase, or a dash."""
+    if not stat:
+        return "-"
+    return f"{_num(stat['median'])} ±{_num(stat['iqr'] / 2)}"
+
+
+def _num(x: float) -> str:
+    if x >= 100:
+        return f"{x:.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    if x >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3f}"
+
+
+def speedup(v: dict, name: str) -> str:
+    if name == "eager":
+        return "1.00x (ref)" if v["status"] in ("ok", "stopped") else "-"
+    sp = v.get("speedup_vs_eager")
+    if sp is None:
+        return "-"
+    ci = v.get("speedup_ci")
+    if ci:
+        return f"{sp:.2f}x [{ci[0]:.2f}-{ci[1]:.2f}]"
+    return f"{sp:.2f}x"
+
+
+def check(v: dict, name: str = "") -> str:
+    if name == "eager" and v["status"] == "ok":
+        return "reference"
+    c = v.get("check")
+    if not c:
+        return "-"
+    if c.get("nonfinite"):
+        return f"NaN/Inf x{c['nonfinite']}"
+    if c.get("max_abs_err") is None:
+        return "MISMATCH"
+    return ("ok " if c["ok"] else "DIFF ") + f"{c['max_abs_err']:.1e}"
+
+
+def opt_ms(x: float | None) -> str:
+    return "-" if x is None else _num(x)
+
+
+def session_table(session: dict[str, Any]) -> str:
+    """The summary table: one row per variant."""
+    header = ["variant", "status", "fwd ms", "bwd ms", "total ms", "speedup vs eager (95% CI)",
+              "build ms", "1st call ms", "check"]
+    rows = [header]
+    for name, v in session["variants"].items():
+        s = v["stats"]
+        rows.append([
+            name, v["status"], ms(s.get("fwd")), ms(s.get("bwd")), ms(s.get("total")), speedup(v, name),
+            opt_ms(v.get("build_ms")), opt_ms(v.get("first_call_ms")), check(v, name),
+        ])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def session_report(session: dict[str, Any]) -> str:
+    """Table plus the run's context, errors, warnings and notes."""
+    st = session["settings"]
+    env = session.get("env", {})
+    dev = env.get("device", {})
+    sched = session.get("schedule", {})
+    out = [
+        f"{st.get('file')} :: {st.get('target') or 'default'}  |  {dev.get('id', st.get('device'))} "
+        f"({dev.get('name', '?')})  |  mode {st.get('mode')}  |  torch {env.get('torch', '?')}",
+        f"{st.get('iters')} iterations after {st.get('warmup')} warm-up, {sched.get('kind')} schedule"
+        + (f", blocks of {sched['block']}, {len(sched.get('rounds', []))} rounds" if sched.get("block") else "")
+        + "; times are median ±half-IQR",
+        "",
+        session_table(session),
+    ]
+    extra = []
+    for name, v in session["variants"].items():
+        if v.get("error"):
+            extra.append(f"{name} {v['status']}: {v['error'].get('message')}")
+        for w in v.get("warnings", []):
+            extra.append(f"{name} warning: {w}")
+        for n in v.get("notes", []):
+            extra.append(f"{name} note: {n}")
+    for w in session.get("warnings", []):
+        extra.append(f"warning: {w}")
+    for n in sched.get("notes", []):
+        extra.append(f"note: {n}")
+    if extra:
+        out += [""] + extra
+    return "\n".join(out)

@@ -1,0 +1,146 @@
+"""``jitlab run``: profile a module file headlessly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from jitlab import VARIANTS
+from jitlab.cli.format import session_report
+from jitlab.core import session as S
+from jitlab.core.conductor import Conductor
+from jitlab.core.settings import DEFAULTS, InputError, check_module_file, make_settings
+from jitlab.engine.driver import ProcessDriver
+from jitlab.assets import example_path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="jitlab run",
+        description="Profile a PyTorch module file as eager, scripted, traced and compiled variants, each in its "
+                    "own process; print a table and write a session file.",
+        epilog="examples:\n"
+               "  jitlab run                                  the bundled Conv2d example\n"
+               "  jitlab run layer.py --device cuda --variants eager,script,trace,compile\n"
+               "  jitlab run layer.py --target small --mode infer --iters 500 --out s.json\n"
+               "  jitlab run layer.py --precision 0.02 --budget 120   stop once speedups are known to +/-2%",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", nargs="?", help="module file with target()/target_<name>() (default: bundled Conv2d example)")
+    p.add_argument("--target", help="target name (target_<name> or <name>; default: `target`, or the only one)")
+    p.add_argument("--device", default=DEFAULTS["device"], help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    p.add_argument("--variants", default=",".join(DEFAULTS["variants"]),
+                   help=f"comma-separated, from {','.join(VARIANTS)} (default: %(default)s)")
+    p.add_argument("--mode", choices=("train", "infer"), default="train",
+                   help="train: forward+backward; infer: eval() under inference_mode (default: train)")
+    p.add_argument("--iters", type=int, default=DEFAULTS["iters"], help="measured iterations per variant")
+    p.add_argument("--warmup", type=int, default=DEFAULTS["warmup"], help="warm-up iterations (kept, not in stats)")
+    p.add_argument("--timeout", type=float, default=DEFAULTS["timeout"],
+                   help="seconds of work a variant may take before it is killed (default: %(default)g)")
+    p.add_argument("--schedule", choices=("interleaved", "sequential"), default="interleaved",
+                   help="interleaved rounds across variants (default) or one variant after another")
+    p.add_argument("--budget", type=float, help="stop measuring after this many seconds")
+    p.add_argument("--precision", type=float, help="stop once every speedup's 95%% CI is within +/- this fraction")
+    p.add_argument("--block", type=int, help="iterations per block (default: chosen for ~100 ms blocks)")
+    p.add_argument("--seed", type=int, default=0, help="torch/numpy/random seed before the target is built")
+    p.add_argument("--threads", type=int, help="torch CPU threads in every variant (default: torch's default)")
+    p.add_argument("--cpu-fusion", action="store_true",
+                   help="diagnostic: let NNC fuse on CPU through its interpreter (timings become diagnostic)")
+    p.add_argument("--no-introspect", action="store_true", help="skip graphs and kernel lists")
+    p.add_argument("--trace-out", help="folder for a Chrome/Perfetto trace per variant")
+    p.add_argument("--out", help="session file to write (default: jitlab-session-<file>-<time>.json)")
+    p.add_argument("--python", help="interpreter with torch for the runners (default: $JITLAB_PYTHON or this one)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    p.add_argument("-v", "--verbose", action="store_true", help="show runner output and full tracebacks")
+    return p
+
+
+class Progress:
+    """One progress line on stderr: variant, phase, iteration count, elapsed."""
+
+    def __init__(self, session: dict, enabled: bool) -> None:
+        self.session = session
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.t0 = time.monotonic()
+        self.phase: dict[str, str] = {}
+        self._last_print = 0.0
+        self._last_text = ""
+
+    def __call__(self, event: str, variant: str | None, payload: dict) -> None:
+        if not self.enabled:
+            return
+        important = False
+        if event == "status" and variant:
+            self.phase[variant] = payload.get("phase", "") + (f" ({payload['text']})" if payload.get("text") else "")
+        elif event == "variant_done" and variant:
+            self.phase[variant] = self.session["variants"][variant]["status"]
+            important = True
+        elif event == "finished":
+            if self.tty:
+                sys.stderr.write("\r\033[K")
+            return
+        now = time.monotonic()
+        # A terminal gets a live line; a log gets a line every few seconds.
+        if now - self._last_print < (0.2 if self.tty else 3.0) and not important:
+            return
+        self._last_print = now
+        st = self.session["settings"]
+        parts = []
+        for v, rec in self.session["variants"].items():
+            measured = sum(1 for it in rec["iterations"] if not it["warmup"])
+            ph = self.phase.get(v, "waiting")
+            if ph.startswith("measuring"):
+                ph = f"measuring {measured}/{st['iters']}"
+            parts.append(f"{v}: {ph}")
+        text = f"[{now - self.t0:6.1f}s] " + " | ".join(parts)
+        if self.tty:
+            sys.stderr.write("\r\033[K" + text[: 200])
+            sys.stderr.flush()
+        elif text != self._last_text:
+            print(text, file=sys.stderr)
+        self._last_text = text
+
+
+def default_out(file: Path) -> Path:
+    return Path.cwd() / f"jitlab-session-{file.stem}-{datetime.now():%Y%m%d-%H%M%S}.json"
+
+
+def run_main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        path = check_module_file(args.file) if args.file else example_path("conv2d")
+        settings = make_settings(
+            file=str(path), target=args.target, device=args.device, variants=args.variants, mode=args.mode,
+            iters=args.iters, warmup=args.warmup, timeout=args.timeout, schedule=args.schedule,
+            budget=args.budget, precision=args.precision, block=args.block, seed=args.seed, threads=args.threads,
+            cpu_fusion=args.cpu_fusion, introspect=not args.no_introspect, trace_out=args.trace_out,
+        )
+    except InputError as exc:
+        print(f"jitlab run: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else default_out(path)
+    session = S.new_session(settings)
+    progress = Progress(session, enabled=not args.quiet)
+    conductor = Conductor(session, listener=progress)
+    on_stderr = (lambda v, line: print(f"[{v}] {line}", file=sys.stderr)) if args.verbose else None
+    ProcessDriver(conductor, python=args.python, on_stderr=on_stderr).run()
+    S.finalize(session)
+    if conductor.fatal_error and not any(v["status"] == S.STATUS_OK for v in session["variants"].values()):
+        err = conductor.fatal_error
+        print(f"jitlab run: {err['message']}", file=sys.stderr)
+        if args.verbose and err.get("traceback"):
+            print(err["traceback"], file=sys.stderr)
+        return 2
+    S.save(session, out)
+    print(session_report(session))
+    if args.verbose:
+        for name, v in session["variants"].items():
+            if v.get("error") and v["error"].get("traceback"):
+                print(f"\n{name} traceback:\n{v['error']['traceback']}", file=sys.stderr)
+    print(f"\nsession written to {out}")
+    bad = [n for n, v in session["variants"].items() if v["status"] not in (S.STATUS_OK, S.STATUS_NOT_APPLICABLE)]
+    return 1 if bad else 0

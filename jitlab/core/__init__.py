@@ -1,0 +1,1 @@
+"""Protocol, session model and statistics. Imports neither torch nor Qt."""

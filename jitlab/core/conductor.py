@@ -1,0 +1,451 @@
+"""The run's scheduler: which runner does what, when. Knows no processes.
+
+The conductor is sans-IO. A driver (the CLI's subprocess loop or the app's
+``QProcess`` controller) starts one runner per variant, feeds every message
+and exit to the conductor, and sends the commands the conductor returns.
+Both front ends therefore schedule identically.
+
+Schedules
+---------
+``interleaved`` (default)
+    Load all runners in parallel; build and warm them up one at a time; then
+    run *rounds*: each round gives every variant a block of ``k`` iterations,
+    in a freshly shuffled order, one runner executing at a time. Drift that
+    affects a whole round cancels out of the per-round speedup ratios.
+``sequential``
+    Each variant is built, measured to completion and finished before the
+    next is built (also the fallback when variants cannot share the device's
+    memory).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import signal as _signal
+import time
+from typing import Any, Callable
+
+from jitlab.core import protocol as P
+from jitlab.core import session as S
+from jitlab.core import stats
+
+Command = tuple[str, dict[str, Any]]
+
+#: A block aims at this many milliseconds of work (the issue's 50-200 ms band).
+TARGET_BLOCK_MS = 100.0
+#: Blocks are small enough that the measured iterations span this many rounds.
+MIN_ROUNDS = 10
+#: The precision stop is considered only after this many rounds.
+MIN_ROUNDS_FOR_PRECISION = 5
+#: Extra room asked of the device before variants share its memory.
+MEMORY_HEADROOM = 1.25
+
+# Runner states
+LOADING, LOADED, BUILDING, BUILT, RUNNING, INTROSPECTING, FINISHING, DONE, DEAD = (
+    "loading", "loaded", "building", "built", "running", "introspecting", "finishing", "done", "dead",
+)
+_EXECUTING = (BUILDING, RUNNING, INTROSPECTING)
+
+
+class Conductor:
+    """Drive the runners of one session.
+
+    Parameters
+    ----------
+    session : dict
+        A session from :func:`jitlab.core.session.new_session`; the conductor
+        fills it in place.
+    listener : callable, optional
+        Called as ``listener(event, variant, payload)`` for progress events:
+        ``"status"``, ``"iters"``, ``"block"``, ``"variant_done"``, ``"round"``,
+        ``"finished"``.
+    clock : callable
+        Monotonic seconds; injectable for tests.
+    """
+
+    def __init__(
+        self,
+        session: dict[str, Any],
+        listener: Callable[[str, str | None, dict], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.session = session
+        self.settings = session["settings"]
+        self.order: list[str] = list(self.settings["variants"])
+        self.listener = listener or (lambda *a: None)
+        self.clock = clock
+        self.rng = rng or random.Random(self.settings.get("schedule_seed"))
+        self.state: dict[str, str] = {v: LOADING for v in self.order}
+        self.measured: dict[str, int] = {v: 0 for v in self.order}
+        self.est_iter_ms: dict[str, float] = {}
+        self.fatal_error: dict | None = None
+        self.stopping = False
+        self.block: int | None = None
+        self.round = 0
+        self._round_queue: list[str] = []
+        self._busy_since: dict[str, float | None] = {v: None for v in self.order}
+        self._used_s: dict[str, float] = {v: 0.0 for v in self.order}
+        self._measure_started: float | None = None
+        self._finished_emitted = False
+        self._finish_queue: list[str] = []
+        self._seq_round: dict[str, int] = {}
+        self._seq_started: dict[str, float] = {}
+
+    # ---- public API
+
+    @property
+    def interleaved(self) -> bool:
+        return self.session["schedule"]["kind"] == "interleaved"
+
+    @property
+    def finished(self) -> bool:
+        return all(s in (DONE, DEAD) for s in self.state.values())
+
+    def load_command(self, variant: str) -> dict[str, Any]:
+        """The ``load`` command that configures the runner of ``variant``."""
+        keys = ("file", "target", "device", "mode", "warmup", "seed", "threads", "matmul_precision",
+                "cpu_fusion", "introspect", "trace_out", "iters")
+        cfg = {k: self.settings.get(k) for k in keys}
+        cfg["variant"] = variant
+        return {"cmd": P.CMD_LOAD, **cfg}
+
+    def start(self) -> list[Command]:
+        """Commands to send once the runners are started: load them all."""
+        now = self.clock()
+        for v in self.order:
+            self._busy_since[v] = now
+            self._variant(v)["status"] = S.STATUS_RUNNING
+            self.listener("status", v, {"phase": "loading", "text": "starting runner"})
+        return [(v, self.load_command(v)) for v in self.order]
+
+    def on_message(self, variant: str, msg: dict[str, Any]) -> list[Command]:
+        """Take one message from ``variant``'s runner; return commands to send."""
+        kind = msg.get("t")
+        handler = getattr(self, f"_on_{kind}", None)
+        if handler is None:
+            return []
+        handler(variant, msg)
+        return self._advance()
+
+    def on_exit(self, variant: str, code: int | None, sig: int | None, stderr_tail: str = "") -> list[Command]:
+        """Take the exit of ``variant``'s runner; return commands to send."""
+        state = self.state.get(variant)
+        if state in (DONE, DEAD):
+            self.state[variant] = DONE if state == DONE else DEAD
+            return self._advance()
+        v = self._variant(variant)
+        self._charge(variant)
+        if v["status"] not in S.FINAL_STATUSES:
+            if self.stopping:
+                v["status"] = S.STATUS_STOPPED if v["iterations"] else S.STATUS_FAILED
+                if v["status"] == S.STATUS_FAILED:
+                    v["error"] = {"message": "stopped before any iteration was measured", "phase": self._phase_of(state),
+                                  "traceback": None}
+            else:
+                v["status"] = S.STATUS_FAILED
+                v["error"] = {
+                    "message": describe_exit(code, sig) + (f"\n{stderr_tail.strip()}" if stderr_tail.strip() else ""),
+                    "phase": self._phase_of(state),
+                    "traceback": None,
+                    "kind": "crash",
+                }
+        self.state[variant] = DEAD
+        self.listener("variant_done", variant, {"status": v["status"]})
+        return self._advance()
+
+    def check_timeouts(self) -> list[str]:
+        """Variants whose runner has used up ``timeout`` seconds of work.
+
+        They are marked ``timeout``; the driver must kill their processes.
+        """
+        limit = self.settings.get("timeout")
+        if not limit:
+            return []
+        now = self.clock()
+        expired = []
+        for v, since in self._busy_since.items():
+            if since is None or self.state[v] in (DONE, DEAD):
+                continue
+            if self._used_s[v] + (now - since) > limit:
+                rec = self._variant(v)
+                rec["status"] = S.STATUS_TIMEOUT
+                rec["error"] = {
+                    "message": f"timed out after {limit:g} s of work ({self._phase_of(self.state[v])} phase); "
+                               "the runner was killed",
+                    "phase": self._phase_of(self.state[v]),
+                    "traceback": None,
+                    "kind": "timeout",
+                }
+                self._busy_since[v] = None
+                expired.append(v)
+        return expired
+
+    def stop(self) -> list[str]:
+        """Stop the run: no further work; returns the variants to kill."""
+        self.stopping = True
+        self.session["settings"]["stopped"] = True
+        return [v for v, s in self.state.items() if s not in (DONE, DEAD)]
+
+    # ---- message handlers
+
+    def _on_ready(self, variant: str, msg: dict) -> None:
+        if not self.session["env"]:
+            self.session["env"] = msg.get("env", {})
+
+    def _on_status(self, variant: str, msg: dict) -> None:
+        self.listener("status", variant, msg)
+
+    def _on_loaded(self, variant: str, msg: dict) -> None:
+        self._charge(variant)
+        v = self._variant(variant)
+        if msg.get("env"):
+            self.session["env"] = msg["env"]
+        v["notes"].extend(msg.get("notes", []))
+        v["warnings"].extend(msg.get("warnings", []))
+        if msg.get("not_applicable"):
+            v["status"] = S.STATUS_NOT_APPLICABLE
+            v["error"] = None
+            v["notes"].append(msg["not_applicable"])
+            self.state[variant] = FINISHING
+            self._finish_queue.append(variant)
+            return
+        self.state[variant] = LOADED
+        self.listener("status", variant, {"phase": "loaded", "text": "loaded, waiting"})
+
+    def _on_iters(self, variant: str, msg: dict) -> None:
+        batch = P.IterBatch.from_message(msg)
+        its = self._variant(variant)["iterations"]
+        for j, (f, b) in enumerate(zip(batch.fwd_ms, batch.bwd_ms)):
+            its.append({"i": batch.start + j, "fwd_ms": f, "bwd_ms": b, "warmup": batch.warmup, "round": batch.round})
+        if not batch.warmup:
+            self.measured[variant] += len(batch)
+        self.listener("iters", variant, {"batch": batch})
+
+    def _on_built(self, variant: str, msg: dict) -> None:
+        self._charge(variant)
+        v = self._variant(variant)
+        for key in ("build_ms", "first_call_ms", "check", "peak_memory_bytes"):
+            if key in msg:
+                v[key] = msg[key]
+        v["warnings"].extend(msg.get("warnings", []))
+        v["notes"].extend(msg.get("notes", []))
+        self.est_iter_ms[variant] = float(msg.get("est_iter_ms") or 1.0)
+        self.state[variant] = BUILT
+        if self.interleaved and msg.get("device_free_bytes") is not None and msg.get("peak_memory_bytes"):
+            others = sum(1 for s in self.state.values() if s == LOADED)
+            need = msg["peak_memory_bytes"] * others * MEMORY_HEADROOM
+            if others and need > msg["device_free_bytes"]:
+                self._switch_to_sequential(
+                    f"sequential schedule: {variant} needs {msg['peak_memory_bytes'] / 2**20:.0f} MiB and only "
+                    f"{msg['device_free_bytes'] / 2**20:.0f} MiB of device memory are free, so the variants "
+                    "cannot all stay resident for interleaved rounds"
+                )
+        self.listener("status", variant, {"phase": "built", "text": "built and warmed up"})
+
+    def _on_block(self, variant: str, msg: dict) -> None:
+        self._charge(variant)
+        self.state[variant] = BUILT
+        sample = msg.get("sample")
+        if sample:
+            self.session["samples"].append({"round": msg.get("round"), "variant": variant, **sample})
+        if msg.get("peak_memory_bytes") is not None:
+            self._variant(variant)["peak_memory_bytes"] = msg["peak_memory_bytes"]
+        self.listener("block", variant, msg)
+
+    def _on_introspected(self, variant: str, msg: dict) -> None:
+        self._charge(variant)
+        v = self._variant(variant)
+        v["graphs"] = msg.get("graphs")
+        v["kernels"] = msg.get("kernels")
+        v["notes"].extend(msg.get("notes", []))
+        self.state[variant] = FINISHING
+        self._finish_queue.append(variant)
+
+    def _on_bye(self, variant: str, msg: dict) -> None:
+        v = self._variant(variant)
+        if msg.get("peak_memory_bytes") is not None:
+            v["peak_memory_bytes"] = msg["peak_memory_bytes"]
+        v["warnings"].extend(w for w in msg.get("warnings", []) if w not in v["warnings"])
+        if v["status"] not in S.FINAL_STATUSES:
+            v["status"] = S.STATUS_STOPPED if self.stopping else S.STATUS_OK
+        self.state[variant] = DONE
+        self._busy_since[variant] = None
+        self.listener("variant_done", variant, {"status": v["status"]})
+
+    def _on_error(self, variant: str, msg: dict) -> None:
+        self._charge(variant)
+        v = self._variant(variant)
+        v["status"] = S.STATUS_FAILED
+        v["error"] = {k: msg.get(k) for k in ("message", "phase", "traceback", "location", "kind", "memory")}
+        if msg.get("fatal") and self.fatal_error is None:
+            self.fatal_error = v["error"]
+        self.state[variant] = DEAD  # the runner exits after reporting an error
+        self.listener("variant_done", variant, {"status": v["status"]})
+
+    # ---- scheduling
+
+    def _advance(self) -> list[Command]:
+        cmds: list[Command] = []
+        while self._finish_queue:
+            v = self._finish_queue.pop(0)
+            cmds.append((v, {"cmd": P.CMD_FINISH}))
+            self._busy_since[v] = None
+        if self.stopping:
+            return cmds + self._emit_finished()
+        if any(s in _EXECUTING for s in self.state.values()):
+            return cmds
+        if any(s == LOADING for s in self.state.values()):
+            return cmds
+        nxt = self._next_interleaved() if self.interleaved else self._next_sequential()
+        if nxt:
+            cmds.append(nxt)
+        return cmds + self._emit_finished()
+
+    def _emit_finished(self) -> list[Command]:
+        if self.finished and not self._finished_emitted:
+            self._finished_emitted = True
+            S.finalize(self.session)
+            self.listener("finished", None, {})
+        return []
+
+    def _send(self, variant: str, state: str, cmd: dict[str, Any]) -> Command:
+        self.state[variant] = state
+        self._busy_since[variant] = self.clock()
+        phase = {BUILDING: "building", RUNNING: "measuring", INTROSPECTING: "introspecting"}[state]
+        self.listener("status", variant, {"phase": phase, "round": cmd.get("round"), "n": cmd.get("n")})
+        return variant, cmd
+
+    def _alive(self, state: str) -> list[str]:
+        return [v for v in self.order if self.state[v] == state]
+
+    def _next_interleaved(self) -> Command | None:
+        loaded = self._alive(LOADED)
+        if loaded:
+            return self._send(loaded[0], BUILDING, {"cmd": P.CMD_BUILD})
+        if not self.interleaved:  # the memory check switched the schedule
+            return self._next_sequential()
+        built = self._alive(BUILT)
+        if not built:
+            return None
+        if self.block is None:
+            self.block = self._choose_block(built)
+            self.session["schedule"]["block"] = self.block
+            self._measure_started = self.clock()
+        needing = [v for v in built if self.measured[v] < self.settings["iters"]]
+        if needing and not self._round_queue and not self._out_of_rounds(built):
+            self.round += 1
+            self._round_queue = list(needing)
+            self.rng.shuffle(self._round_queue)
+            self.session["schedule"]["rounds"].append(list(self._round_queue))
+            self.listener("round", None, {"round": self.round, "order": list(self._round_queue)})
+        while self._round_queue:
+            v = self._round_queue.pop(0)
+            if self.state[v] == BUILT:
+                n = min(self.block, self.settings["iters"] - self.measured[v])
+                return self._send(v, RUNNING, {"cmd": P.CMD_RUN, "n": n, "round": self.round})
+        return self._introspect_next(built)
+
+    def _out_of_rounds(self, built: list[str]) -> bool:
+        """After a complete round: has the budget or the precision target been reached?"""
+        if self.round == 0:
+            return False
+        S.finalize(self.session)
+        budget = self.settings.get("budget")
+        if budget and self._measure_started is not None and self.clock() - self._measure_started >= budget:
+            self._note_once("stopped at the time budget of %g s" % budget)
+            return True
+        precision = self.settings.get("precision")
+        if precision and self.round >= MIN_ROUNDS_FOR_PRECISION:
+            widths = [
+                stats.relative_half_width({"estimate": rec["speedup_vs_eager"], "ci": rec["speedup_ci"]})
+                for name, rec in self.session["variants"].items()
+                if name != "eager" and name in built and rec["speedup_vs_eager"]
+            ]
+            if widths and all(w is not None and w <= precision for w in widths):
+                self._note_once(f"stopped early after {self.round} rounds: every speedup known to +/-{precision:.0%}")
+                return True
+        return False
+
+    def _note_once(self, note: str) -> None:
+        notes = self.session["schedule"]["notes"]
+        if note not in notes:
+            notes.append(note)
+
+    def _introspect_next(self, built: list[str]) -> Command | None:
+        for v in self.order:
+            if self.state[v] == BUILT:
+                if self.settings.get("introspect", True):
+                    return self._send(v, INTROSPECTING, {"cmd": P.CMD_INTROSPECT})
+                self.state[v] = FINISHING
+                self._finish_queue.append(v)
+        return None
+
+    def _next_sequential(self) -> Command | None:
+        for v in self.order:
+            state = self.state[v]
+            if state in (DONE, DEAD, FINISHING):
+                continue
+            if state == LOADED:
+                return self._send(v, BUILDING, {"cmd": P.CMD_BUILD})
+            if state == BUILT:
+                block = self._choose_block([v])
+                self.session["schedule"]["block"] = max(self.session["schedule"]["block"] or 0, block)
+                if self.measured[v] < self.settings["iters"] and not self._budget_spent(v):
+                    r = self._seq_round[v] = self._seq_round.get(v, 0) + 1
+                    n = min(block, self.settings["iters"] - self.measured[v])
+                    return self._send(v, RUNNING, {"cmd": P.CMD_RUN, "n": n, "round": r})
+                if self.settings.get("introspect", True):
+                    return self._send(v, INTROSPECTING, {"cmd": P.CMD_INTROSPECT})
+                self.state[v] = FINISHING
+                self._finish_queue.append(v)
+                return None
+            return None
+        return None
+
+    def _budget_spent(self, variant: str) -> bool:
+        budget = self.settings.get("budget")
+        if not budget:
+            return False
+        share = budget / max(1, len(self.order))
+        start = self._seq_started.setdefault(variant, self.clock())
+        return self.clock() - start >= share
+
+    def _choose_block(self, variants: list[str]) -> int:
+        slowest = max((self.est_iter_ms.get(v, 1.0) for v in variants), default=1.0)
+        by_time = max(1, int(TARGET_BLOCK_MS // max(slowest, 1e-3)))
+        by_rounds = max(1, math.ceil(self.settings["iters"] / MIN_ROUNDS))
+        if self.settings.get("block"):
+            return int(self.settings["block"])
+        return max(1, min(by_time, by_rounds))
+
+    def _switch_to_sequential(self, note: str) -> None:
+        self.session["schedule"]["kind"] = "sequential"
+        self.session["schedule"]["notes"].append(note)
+
+    # ---- helpers
+
+    def _variant(self, name: str) -> dict[str, Any]:
+        return self.session["variants"][name]
+
+    def _charge(self, variant: str) -> None:
+        since = self._busy_since.get(variant)
+        if since is not None:
+            self._used_s[variant] += self.clock() - since
+        self._busy_since[variant] = None
+
+    @staticmethod
+    def _phase_of(state: str | None) -> str:
+        return {LOADING: P.PHASE_LOAD, LOADED: P.PHASE_LOAD, BUILDING: P.PHASE_BUILD}.get(state or "", P.PHASE_RUN)
+
+
+def describe_exit(code: int | None, sig: int | None) -> str:
+    """Human text for a runner that ended without saying goodbye."""
+    if sig:
+        try:
+            name = _signal.Signals(sig).name
+        except ValueError:
+            name = str(sig)
+        return f"runner exited with signal {sig} ({name})"
+    return f"runner exited with code {code}"

@@ -1,0 +1,200 @@
+"""The session file: the JSON contract that the CLI writes and the app reads.
+
+A session is plain JSON. Loading never executes code. The schema name carries
+a version; a newer major version is refused by name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from jitlab.core import stats
+
+SCHEMA = "jitlab.session/1"
+SCHEMA_FAMILY = "jitlab.session/"
+SCHEMA_VERSION = 1
+
+STATUS_OK = "ok"
+STATUS_FAILED = "failed"
+STATUS_TIMEOUT = "timeout"
+STATUS_NOT_APPLICABLE = "not_applicable"
+STATUS_STOPPED = "stopped"
+STATUS_PENDING = "pending"
+STATUS_RUNNING = "running"
+FINAL_STATUSES = (STATUS_OK, STATUS_FAILED, STATUS_TIMEOUT, STATUS_NOT_APPLICABLE, STATUS_STOPPED)
+
+
+class SessionError(ValueError):
+    """A file that is not a jitlab session (or one this version cannot read)."""
+
+
+def new_variant() -> dict[str, Any]:
+    """An empty variant record with every key of the schema present."""
+    return {
+        "status": STATUS_PENDING,
+        "error": None,
+        "iterations": [],
+        "stats": {"fwd": None, "bwd": None, "total": None},
+        "speedup_vs_eager": None,
+        "speedup_ci": None,
+        "speedup_method": None,
+        "build_ms": None,
+        "first_call_ms": None,
+        "check": None,
+        "warnings": [],
+        "peak_memory_bytes": None,
+        "drift": None,
+        "graphs": None,
+        "kernels": None,
+        "notes": [],
+    }
+
+
+def new_session(settings: dict[str, Any]) -> dict[str, Any]:
+    """An empty session for the given run settings."""
+    from jitlab import __version__
+
+    return {
+        "schema": SCHEMA,
+        "jitlab": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "env": {},
+        "settings": dict(settings),
+        "schedule": {"kind": settings.get("schedule", "interleaved"), "block": None, "rounds": [], "notes": []},
+        "variants": {name: new_variant() for name in settings.get("variants", [])},
+        "samples": [],
+        "warnings": [],
+    }
+
+
+# ---- derived figures
+
+
+def finalize(session: dict[str, Any]) -> dict[str, Any]:
+    """Recompute statistics, speedups and drift warnings from the iterations.
+
+    Idempotent: everything it writes is derived from ``iterations`` and the
+    schedule, so it can run after every round as well as at the end.
+    """
+    variants = session["variants"]
+    interleaved = session.get("schedule", {}).get("kind") == "interleaved"
+    blocks = {name: stats.block_medians(v["iterations"]) for name, v in variants.items()}
+    for v in variants.values():
+        v["stats"] = stats.phase_stats(v["iterations"])
+    base = variants.get("eager")
+    drift_warnings = []
+    for name, v in variants.items():
+        v["speedup_vs_eager"] = v["speedup_ci"] = v["speedup_method"] = None
+        if base is not None and name != "eager" and base["stats"]["total"] and v["stats"]["total"]:
+            sp = None
+            if interleaved:
+                sp = stats.paired_speedup(blocks["eager"], blocks[name])
+            if sp is None:
+                sp = stats.unpaired_speedup(_steady_totals(base), _steady_totals(v))
+            if sp is not None:
+                v["speedup_vs_eager"] = sp["estimate"]
+                v["speedup_ci"] = sp["ci"]
+                v["speedup_method"] = sp["method"]
+        v["drift"] = stats.detect_drift(blocks[name])
+        if v["drift"]:
+            d = v["drift"]
+            drift_warnings.append(
+                f"{name}: timings drifted by {d['change']:+.0%} over the run "
+                f"(block median {d['first_third_ms']:.3g} ms in the first third, "
+                f"{d['last_third_ms']:.3g} ms in the last)"
+            )
+    others = [w for w in session.get("warnings", []) if not w.startswith(tuple(f"{n}: timings drifted" for n in variants))]
+    session["warnings"] = others + drift_warnings
+    return session
+
+
+def _steady_totals(variant: dict) -> list[float]:
+    return [stats.total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in variant["iterations"] if not it.get("warmup")]
+
+
+# ---- files
+
+
+def save(session: dict[str, Any], path: str | os.PathLike, overwrite: bool = True) -> Path:
+    """Write a session atomically (temporary file, then rename).
+
+    Raises
+    ------
+    FileExistsError
+        If ``overwrite`` is false and the file exists.
+    """
+    path = Path(path)
+    if not overwrite and path.exists():
+        raise FileExistsError(f"{path} exists; not replacing it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(session, fh, indent=1, allow_nan=True)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and validate a session file.
+
+    Raises
+    ------
+    SessionError
+        With a message naming the file, for a missing, truncated, foreign
+        or newer-version file.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SessionError(f"{path}: cannot read session file ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise SessionError(f"{path}: not a jitlab session (not UTF-8 text)") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SessionError(
+            f"{path}: not a valid session file: JSON error at line {exc.lineno}, column {exc.colno} "
+            f"({exc.msg}); the file may be truncated"
+        ) from exc
+    return validate(data, str(path))
+
+
+def validate(data: Any, origin: str = "session") -> dict[str, Any]:
+    """Check a decoded session and return it."""
+    if not isinstance(data, dict) or "schema" not in data:
+        raise SessionError(f"{origin}: not a jitlab session (no 'schema' field)")
+    schema = data["schema"]
+    if not isinstance(schema, str) or not schema.startswith(SCHEMA_FAMILY):
+        raise SessionError(f"{origin}: not a jitlab session (schema {schema!r})")
+    try:
+        version = int(schema[len(SCHEMA_FAMILY):])
+    except ValueError:
+        raise SessionError(f"{origin}: unknown session schema {schema!r}") from None
+    if version > SCHEMA_VERSION:
+        raise SessionError(
+            f"{origin}: written with session schema {schema!r}, newer than this jitlab reads "
+            f"({SCHEMA!r}); upgrade jitlab to open it"
+        )
+    for key in ("env", "settings", "variants"):
+        if not isinstance(data.get(key), dict):
+            raise SessionError(f"{origin}: session is missing its {key!r} section")
+    for name, v in data["variants"].items():
+        if not isinstance(v, dict) or "status" not in v or not isinstance(v.get("iterations"), list):
+            raise SessionError(f"{origin}: variant {name!r} is incomplete (no status or iterations)")
+        for key, value in new_variant().items():
+            v.setdefault(key, value)
+    data.setdefault("schedule", {"kind": "sequential", "block": None, "rounds": [], "notes": []})
+    data.setdefault("samples", [])
+    data.setdefault("warnings", [])
+    return data

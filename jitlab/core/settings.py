@@ -1,0 +1,100 @@
+"""Run settings shared by the command line and the app, and checks of the
+module file that need no torch."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from jitlab import DEFAULT_VARIANTS, VARIANTS
+
+DEFAULTS: dict[str, Any] = {
+    "file": None,
+    "target": None,
+    "device": "auto",
+    "variants": list(DEFAULT_VARIANTS),
+    "mode": "train",
+    "iters": 100,
+    "warmup": 3,
+    "timeout": 600.0,
+    "schedule": "interleaved",
+    "budget": None,
+    "precision": None,
+    "block": None,
+    "seed": 0,
+    "threads": None,
+    "matmul_precision": "highest",
+    "cpu_fusion": False,
+    "introspect": True,
+    "trace_out": None,
+}
+
+
+class InputError(ValueError):
+    """Bad input that stops the whole run (exit status 2)."""
+
+
+def make_settings(**overrides: Any) -> dict[str, Any]:
+    """Defaults updated with ``overrides`` (``None`` values keep the default)."""
+    s = dict(DEFAULTS)
+    s["variants"] = list(DEFAULTS["variants"])
+    for k, v in overrides.items():
+        if k not in DEFAULTS:
+            raise InputError(f"unknown setting {k!r}")
+        if v is not None:
+            s[k] = v
+    return validate_settings(s)
+
+
+def validate_settings(s: dict[str, Any]) -> dict[str, Any]:
+    variants = s["variants"]
+    if isinstance(variants, str):
+        variants = [v.strip() for v in variants.split(",") if v.strip()]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        raise InputError(f"unknown variant(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(VARIANTS)}")
+    s["variants"] = [v for v in VARIANTS if v in variants]
+    if s["mode"] not in ("train", "infer"):
+        raise InputError(f"mode must be train or infer, not {s['mode']!r}")
+    if s["schedule"] not in ("interleaved", "sequential"):
+        raise InputError(f"schedule must be interleaved or sequential, not {s['schedule']!r}")
+    for key, low in (("iters", 1), ("warmup", 1)):
+        if int(s[key]) < low:
+            raise InputError(f"--{key} must be at least {low}")
+        s[key] = int(s[key])
+    if s["timeout"] is not None and float(s["timeout"]) <= 0:
+        raise InputError("--timeout must be positive")
+    if s["precision"] is not None and not 0 < float(s["precision"]) < 1:
+        raise InputError("--precision is a fraction such as 0.02 (+/-2%)")
+    return s
+
+
+def check_module_file(path: str | os.PathLike) -> Path:
+    """Check that ``path`` is a readable Python file that parses.
+
+    Raises
+    ------
+    InputError
+        Naming the path (and the line, for a syntax error).
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, not a Python module file")
+    if p.suffix != ".py":
+        raise InputError(f"{p}: not a Python file (expected a .py module file; session files open in the app or "
+                         "with `jitlab show`)")
+    try:
+        source = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        compile(source, str(p.resolve()), "exec")
+    except SyntaxError as exc:
+        text = f"\n    {exc.text.rstrip()}" if exc.text else ""
+        raise InputError(f"{p.resolve()}, line {exc.lineno}: syntax error: {exc.msg}{text}") from None
+    except ValueError as exc:  # e.g. null bytes
+        raise InputError(f"{p}: not a Python source file ({exc})") from None
+    return p.resolve()

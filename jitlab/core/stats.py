@@ -1,0 +1,170 @@
+"""Statistics of iteration timings: per-phase summaries, speedups with
+bootstrap confidence intervals, and drift detection.
+
+Only numpy is used. All inputs are steady-state (non-warm-up) iterations.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import numpy as np
+
+PHASES = ("fwd", "bwd", "total")
+
+#: Resamples for the bootstrap; 2000 keeps a 95% percentile CI stable to ~1e-3.
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def summarize(values: Iterable[float | None]) -> dict | None:
+    """Median, quartiles, IQR, min, mean and count of one phase.
+
+    Returns ``None`` when there are no values (e.g. backward in infer mode).
+    """
+    arr = np.asarray([v for v in values if v is not None], dtype=float)
+    if arr.size == 0:
+        return None
+    p25, median, p75 = np.percentile(arr, [25, 50, 75])
+    return {
+        "median": float(median),
+        "p25": float(p25),
+        "p75": float(p75),
+        "iqr": float(p75 - p25),
+        "min": float(arr.min()),
+        "mean": float(arr.mean()),
+        "n": int(arr.size),
+    }
+
+
+def total_ms(fwd: float, bwd: float | None) -> float:
+    """Forward plus backward time of one iteration."""
+    return fwd + (bwd or 0.0)
+
+
+def phase_stats(iterations: Sequence[dict]) -> dict:
+    """Summaries of ``fwd``, ``bwd`` and ``total`` over steady iterations."""
+    steady = [it for it in iterations if not it.get("warmup")]
+    return {
+        "fwd": summarize(it["fwd_ms"] for it in steady),
+        "bwd": summarize(it.get("bwd_ms") for it in steady),
+        "total": summarize(total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in steady),
+    }
+
+
+def block_medians(iterations: Sequence[dict]) -> dict[int, float]:
+    """Median total time of each round's block, keyed by round number."""
+    by_round: dict[int, list[float]] = {}
+    for it in iterations:
+        if it.get("warmup") or it.get("round") is None:
+            continue
+        by_round.setdefault(int(it["round"]), []).append(total_ms(it["fwd_ms"], it.get("bwd_ms")))
+    return {r: float(np.median(v)) for r, v in sorted(by_round.items())}
+
+
+def _percentile_ci(samples: np.ndarray, level: float) -> tuple[float, float]:
+    lo, hi = np.percentile(samples, [50 * (1 - level), 50 * (1 + level)])
+    return float(lo), float(hi)
+
+
+def paired_speedup(
+    baseline_blocks: dict[int, float],
+    variant_blocks: dict[int, float],
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict | None:
+    """Speedup from per-round ratios of block medians, with a bootstrap CI.
+
+    Each round's ratio ``baseline / variant`` compares two blocks measured
+    moments apart, so a drift that slows a whole round cancels out. The
+    estimate is the geometric mean of the ratios; the CI resamples rounds.
+
+    Returns ``None`` when no round has both blocks.
+    """
+    rounds = sorted(set(baseline_blocks) & set(variant_blocks))
+    ratios = np.array(
+        [baseline_blocks[r] / variant_blocks[r] for r in rounds if variant_blocks[r] > 0],
+        dtype=float,
+    )
+    if ratios.size == 0:
+        return None
+    logs = np.log(ratios)
+    estimate = float(math.exp(logs.mean()))
+    if ratios.size < 2:
+        return {"estimate": estimate, "ci": None, "method": "paired_rounds", "n": 1}
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, logs.size, size=(BOOTSTRAP_RESAMPLES, logs.size))
+    boot = np.exp(logs[idx].mean(axis=1))
+    lo, hi = _percentile_ci(boot, level)
+    return {"estimate": estimate, "ci": [lo, hi], "method": "paired_rounds", "n": int(ratios.size)}
+
+
+def unpaired_speedup(
+    baseline: Sequence[float],
+    variant: Sequence[float],
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict | None:
+    """Speedup as a ratio of medians, with a bootstrap CI over iterations.
+
+    Used when the variants were not interleaved (sequential schedule): the
+    iterations of the two variants were measured at different times, so the
+    CI reflects only the noise within each window, not the drift between them.
+    """
+    a = np.asarray(baseline, dtype=float)
+    b = np.asarray(variant, dtype=float)
+    if a.size == 0 or b.size == 0 or np.median(b) <= 0:
+        return None
+    estimate = float(np.median(a) / np.median(b))
+    if a.size < 2 or b.size < 2:
+        return {"estimate": estimate, "ci": None, "method": "ratio_of_medians", "n": int(min(a.size, b.size))}
+    rng = np.random.default_rng(seed)
+    ma = np.median(a[rng.integers(0, a.size, size=(BOOTSTRAP_RESAMPLES, a.size))], axis=1)
+    mb = np.median(b[rng.integers(0, b.size, size=(BOOTSTRAP_RESAMPLES, b.size))], axis=1)
+    lo, hi = _percentile_ci(ma / mb, level)
+    return {"estimate": estimate, "ci": [lo, hi], "method": "ratio_of_medians", "n": int(min(a.size, b.size))}
+
+
+def relative_half_width(speedup: dict | None) -> float | None:
+    """Half the CI's width relative to the estimate (0.02 means +/-2%)."""
+    if not speedup or not speedup.get("ci"):
+        return None
+    lo, hi = speedup["ci"]
+    return (hi - lo) / 2 / speedup["estimate"]
+
+
+def detect_drift(blocks: dict[int, float], threshold: float = 0.10) -> dict | None:
+    """Compare the first and last third of a variant's block medians.
+
+    A drift is reported when the last third's median differs from the first
+    third's by more than ``threshold`` (relative) and by more than twice the
+    spread of block medians inside those thirds, so ordinary noise between
+    blocks does not count as drift.
+
+    Returns ``None`` when there are fewer than 6 blocks or no drift.
+    """
+    values = [blocks[r] for r in sorted(blocks)]
+    if len(values) < 6:
+        return None
+    third = len(values) // 3
+    first = np.asarray(values[:third])
+    last = np.asarray(values[-third:])
+    m_first, m_last = float(np.median(first)), float(np.median(last))
+    if m_first <= 0:
+        return None
+    change = m_last / m_first - 1.0
+
+    def spread(x: np.ndarray) -> float:
+        q1, q3 = np.percentile(x, [25, 75])
+        return float(q3 - q1)
+
+    noise = max(spread(first), spread(last)) / m_first
+    if abs(change) <= threshold or abs(change) <= 2 * noise:
+        return None
+    return {
+        "change": change,
+        "first_third_ms": m_first,
+        "last_third_ms": m_last,
+        "noise": noise,
+        "blocks": len(values),
+    }

@@ -1,0 +1,40 @@
+"""The runner's protocol channel.
+
+The runner's original stdout becomes the private protocol channel, and file
+descriptor 1 is pointed at stderr, so that prints from the user's module (or
+from C++ code) can never corrupt the message stream.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any, Iterator
+
+from jitlab.core import protocol as P
+
+
+class Channel:
+    """Send messages to the parent and read its commands."""
+
+    def __init__(self) -> None:
+        sys.stdout.flush()
+        fd = os.dup(1)
+        os.dup2(2, 1)
+        self._out = os.fdopen(fd, "wb", buffering=0)
+        sys.stdout = sys.stderr
+
+    def send(self, message: dict[str, Any]) -> None:
+        try:
+            self._out.write(P.encode(message))
+        except BrokenPipeError:
+            os._exit(0)  # the parent is gone; nobody to report to
+
+    def status(self, phase: str, text: str = "", **extra: Any) -> None:
+        self.send({"t": P.STATUS, "phase": phase, "text": text, "time": time.time(), **extra})
+
+    def commands(self) -> Iterator[dict[str, Any]]:
+        for line in sys.stdin.buffer:
+            if line.strip():
+                yield P.decode(line)

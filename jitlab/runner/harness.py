@@ -1,0 +1,163 @@
+"""The timed loop: one iteration is a forward (plus the loss reduction in
+train mode) and, in train mode, a backward; each is timed separately.
+
+On CUDA the times come from events recorded on the device's current stream,
+with a synchronisation at the end of every iteration; elsewhere from
+``time.perf_counter_ns``. Gradients are cleared outside the timed region.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Iterable
+
+import torch
+
+from jitlab.core.protocol import IterBatch
+
+#: Stream a batch at least this often during a long block (seconds).
+FLUSH_INTERVAL_S = 0.05
+#: ... or when it holds this many iterations.
+FLUSH_SIZE = 2048
+
+
+def flatten_tensors(obj: Any) -> list[torch.Tensor]:
+    """Every tensor in a (nested) tensor/tuple/list/dict output, in order."""
+    if isinstance(obj, torch.Tensor):
+        return [obj]
+    if isinstance(obj, dict):
+        return [t for v in obj.values() for t in flatten_tensors(v)]
+    if isinstance(obj, (tuple, list)):
+        return [t for v in obj for t in flatten_tensors(v)]
+    return []
+
+
+def loss_of(out: Any) -> torch.Tensor | None:
+    """Sum of every floating output that requires grad; ``None`` if none does."""
+    parts = [t.sum() for t in flatten_tensors(out) if t.is_floating_point() and t.requires_grad]
+    if not parts:
+        return None
+    loss = parts[0]
+    for p in parts[1:]:
+        loss = loss + p
+    return loss
+
+
+def train_inputs(module: torch.nn.Module, inputs: tuple) -> tuple[tuple, list[str]]:
+    """Inputs for train mode: a module without trainable parameters gets
+    gradients for its floating inputs instead."""
+    if any(p.requires_grad for p in module.parameters()):
+        return inputs, []
+    new = tuple(t.detach().clone().requires_grad_(True) if t.is_floating_point() else t for t in inputs)
+    return new, ["the module has no trainable parameters: backward computes gradients of its floating inputs"]
+
+
+class Harness:
+    """Times iterations of ``fn(*inputs)`` on ``device``.
+
+    Parameters
+    ----------
+    fn : callable
+        The variant (eager module, scripted/traced module or compiled wrapper).
+    inputs : tuple of tensors
+    train : bool
+        Forward plus backward (True) or inference-mode forward (False).
+    grads_of : iterable of tensors
+        Leaves whose ``.grad`` is reset after every iteration.
+    """
+
+    def __init__(self, fn: Callable, inputs: tuple, train: bool, device: torch.device,
+                 grads_of: Iterable[torch.Tensor]) -> None:
+        self.fn = fn
+        self.inputs = inputs
+        self.train = train
+        self.device = device
+        self.leaves = [t for t in grads_of if t.requires_grad]
+        self.cuda = device.type == "cuda"
+        if self.cuda:
+            self._ev = [torch.cuda.Event(enable_timing=True) for _ in range(3)]
+        self.next_index = 0
+        self.last_output: Any = None
+        self.no_backward = False
+
+    def _clear_grads(self) -> None:
+        for t in self.leaves:
+            t.grad = None
+
+    def step(self) -> tuple[float, float | None]:
+        """Run and time one iteration; returns ``(fwd_ms, bwd_ms)``."""
+        if self.cuda:
+            return self._step_cuda()
+        return self._step_host()
+
+    def _step_host(self) -> tuple[float, float | None]:
+        if not self.train:
+            with torch.inference_mode():
+                t0 = time.perf_counter_ns()
+                out = self.fn(*self.inputs)
+                t1 = time.perf_counter_ns()
+            self.last_output = out
+            if self.device.type == "mps":
+                torch.mps.synchronize()
+            return (t1 - t0) / 1e6, None
+        t0 = time.perf_counter_ns()
+        out = self.fn(*self.inputs)
+        loss = loss_of(out)
+        t1 = time.perf_counter_ns()
+        bwd = None
+        if loss is not None:
+            loss.backward()
+            t2 = time.perf_counter_ns()
+            bwd = (t2 - t1) / 1e6
+        else:
+            self.no_backward = True
+        self.last_output = out
+        self._clear_grads()
+        return (t1 - t0) / 1e6, bwd
+
+    def _step_cuda(self) -> tuple[float, float | None]:
+        a, b, c = self._ev
+        if not self.train:
+            with torch.inference_mode():
+                a.record()
+                out = self.fn(*self.inputs)
+                b.record()
+            b.synchronize()
+            self.last_output = out
+            return a.elapsed_time(b), None
+        a.record()
+        out = self.fn(*self.inputs)
+        loss = loss_of(out)
+        b.record()
+        bwd = None
+        if loss is not None:
+            loss.backward()
+            c.record()
+            c.synchronize()
+            bwd = b.elapsed_time(c)
+        else:
+            b.synchronize()
+            self.no_backward = True
+        self.last_output = out
+        self._clear_grads()
+        return a.elapsed_time(b), bwd
+
+    def run(self, n: int, warmup: bool, round_: int | None, emit: Callable[[dict], None]) -> list[tuple[float, float | None]]:
+        """Run ``n`` iterations, streaming them in batches through ``emit``."""
+        batch = IterBatch(self.next_index, warmup=warmup, round=round_)
+        results = []
+        last_flush = time.perf_counter()
+        for _ in range(n):
+            fwd, bwd = self.step()
+            results.append((fwd, bwd))
+            batch.fwd_ms.append(fwd)
+            batch.bwd_ms.append(bwd)
+            self.next_index += 1
+            now = time.perf_counter()
+            if len(batch) >= FLUSH_SIZE or now - last_flush >= FLUSH_INTERVAL_S:
+                emit(batch.to_message())
+                batch = IterBatch(self.next_index, warmup=warmup, round=round_)
+                last_flush = now
+        if len(batch):
+            emit(batch.to_message())
+        return results

@@ -1,0 +1,236 @@
+"""The runner process: obeys the parent's commands for one variant.
+
+See :mod:`jitlab.core.protocol` for the message sequence.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from jitlab.core import protocol as P
+from jitlab.runner import env as E
+from jitlab.runner import loader
+from jitlab.runner.channel import Channel
+from jitlab.runner.check import compare
+from jitlab.runner.errors import error_message
+from jitlab.runner.harness import Harness, train_inputs
+from jitlab.runner.variants import build, captured_warnings
+
+NOT_APPLICABLE_EAGER = (
+    "eager: not applicable: the module is already a torch.jit.ScriptModule (its class uses "
+    "@torch.jit.script_method), so it is its own scripted variant and no eager version exists"
+)
+
+
+class Runner:
+    """State of one variant in one process."""
+
+    def __init__(self, channel: Channel) -> None:
+        self.ch = channel
+        self.cfg: dict[str, Any] = {}
+        self.device = torch.device("cpu")
+        self.path: Path | None = None
+        self.variant = ""
+        self.warnings: list[str] = []
+        self.harness: Harness | None = None
+        self.target: loader.Target | None = None
+        self.reference_module: torch.nn.Module | None = None
+        self.fn: Any = None
+
+    # ---- commands
+
+    def probe(self, cmd: dict) -> None:
+        path = Path(cmd["file"]).resolve()
+        module = loader.import_file(path)
+        self.ch.send({
+            "t": P.TARGETS, "file": str(path),
+            "targets": loader.describe_targets(module),
+            "modules": loader.module_classes(module),
+            "devices": E.list_devices(),
+        })
+
+    def devices(self, cmd: dict) -> None:
+        self.ch.send({"t": P.DEVICES, "devices": E.list_devices(), "env": E.basic_env()})
+
+    def load(self, cfg: dict) -> None:
+        self.cfg = cfg
+        self.variant = cfg["variant"]
+        self.path = Path(cfg["file"]).resolve()
+        self.device = E.parse_device(cfg.get("device"))
+        E.make_current(self.device)
+        self._same_conditions(cfg)
+        notes = list(E.sample_notes(self.device))
+        if cfg.get("cpu_fusion") and self.device.type == "cpu":
+            torch._C._jit_override_can_fuse_on_cpu(True)
+            torch._C._jit_set_te_must_use_llvm_cpu(False)
+            notes.append("diagnostic CPU fusion: NNC fuses on CPU through its IR interpreter (no LLVM in this "
+                         "build), so these timings are slower than real and only show what would fuse")
+        self.ch.status("loading", f"importing {self.path.name}")
+        module = loader.import_file(self.path)
+        self.ch.status("loading", "calling the target")
+        torch.manual_seed(cfg.get("seed") or 0)
+        target = loader.call_target(module, self.path, cfg.get("target"), self.device)
+        self.target = target
+        env = E.full_env(self.device)
+        base = {"t": P.LOADED, "env": env, "target": target.name, "script_module": target.is_script_module,
+                "notes": notes}
+        if target.is_script_module and self.variant == "eager":
+            self.ch.send({**base, "not_applicable": NOT_APPLICABLE_EAGER})
+            return
+        train = cfg.get("mode", "train") == "train"
+        target.module.train(train)
+        if train:
+            target.inputs, extra = train_inputs(target.module, target.inputs)
+            notes.extend(extra)
+        if self.variant != "eager":
+            self.reference_module = copy.deepcopy(target.module)
+        self.ch.send(base)
+
+    def build(self, cmd: dict) -> None:
+        t = self.target
+        assert t is not None
+        train = self.cfg.get("mode", "train") == "train"
+        seed = self.cfg.get("seed") or 0
+        self.ch.status("building", f"building the {self.variant} variant")
+        reference = self._reference_output(train, seed)
+        with captured_warnings(self.warnings):
+            self.fn, build_ms = build(self.variant, t.module, t.inputs, train)
+        leaves = list(t.module.parameters()) + [x for x in t.inputs if x.requires_grad]
+        self.harness = h = Harness(self.fn, t.inputs, train, self.device, leaves)
+        warmup = max(1, int(self.cfg.get("warmup") or 3))
+        first = "compiling (first call)" if self.variant == "compile" else "first call"
+        self.ch.status("warmup", first, i=1, n=warmup)
+        with captured_warnings(self.warnings):
+            results = h.run(1, True, None, self.ch.send)
+            if warmup > 2:
+                self.ch.status("warmup", "profiling runs", i=2, n=warmup)
+                results += h.run(warmup - 2, True, None, self.ch.send)
+            if warmup > 1:
+                torch.manual_seed(seed)
+                results += h.run(1, True, None, self.ch.send)
+        notes = []
+        if h.no_backward:
+            notes.append("no output requires grad, so there is no backward to time")
+        check = None
+        if reference is not None:
+            check = compare(reference, h.last_output)
+        elif t.is_script_module:
+            notes.append("no eager reference for a ScriptModule class: outputs were not checked")
+        totals = [f + (b or 0.0) for f, b in results]
+        msg = {
+            "t": P.BUILT, "build_ms": build_ms, "first_call_ms": totals[0],
+            "est_iter_ms": totals[-1], "check": check, "warnings": list(self.warnings), "notes": notes,
+        }
+        msg.update(self._memory())
+        self.ch.send(msg)
+
+    def run(self, cmd: dict) -> None:
+        assert self.harness is not None
+        n, round_ = int(cmd["n"]), cmd.get("round")
+        import time
+
+        t0 = time.perf_counter()
+        self.harness.run(n, False, round_, self.ch.send)
+        elapsed = (time.perf_counter() - t0) * 1000.0
+        self.ch.send({"t": P.BLOCK, "round": round_, "n": n, "elapsed_ms": elapsed,
+                      "sample": E.sample(self.device), **self._memory()})
+
+    def introspect(self, cmd: dict) -> None:
+        from jitlab.runner import introspect
+
+        self.ch.status("introspecting", "recording graphs and kernels")
+        result = introspect.collect(self)
+        self.ch.send({"t": P.INTROSPECTED, **result})
+
+    def finish(self, cmd: dict) -> None:
+        self.ch.send({"t": P.BYE, "warnings": list(self.warnings), **self._memory()})
+
+    # ---- helpers
+
+    def _same_conditions(self, cfg: dict) -> None:
+        seed = cfg.get("seed") or 0
+        random.seed(seed)
+        torch.manual_seed(seed)
+        try:
+            import numpy as np
+
+            np.random.seed(seed)
+        except ImportError:
+            pass
+        if cfg.get("threads"):
+            torch.set_num_threads(int(cfg["threads"]))
+        torch.set_float32_matmul_precision(cfg.get("matmul_precision") or "highest")
+
+    def _reference_output(self, train: bool, seed: int) -> Any:
+        if self.reference_module is None:
+            return None
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            out = self.reference_module(*self.target.inputs)
+        self.reference_module = None  # free its memory before timing
+        return out
+
+    def _memory(self) -> dict[str, Any]:
+        if self.device.type != "cuda":
+            return {}
+        free, _total = torch.cuda.mem_get_info(self.device)
+        return {"peak_memory_bytes": int(torch.cuda.max_memory_allocated(self.device)), "device_free_bytes": int(free)}
+
+
+PHASE_OF = {
+    P.CMD_PROBE: P.PHASE_LOAD, P.CMD_LOAD: P.PHASE_LOAD, P.CMD_BUILD: P.PHASE_BUILD,
+    P.CMD_RUN: P.PHASE_RUN, P.CMD_INTROSPECT: P.PHASE_RUN, P.CMD_DEVICES: P.PHASE_LOAD,
+}
+WHAT = {
+    P.CMD_PROBE: "loading the file", P.CMD_LOAD: "loading the target", P.CMD_BUILD: "building and warming up",
+    P.CMD_RUN: "running the timed iterations", P.CMD_INTROSPECT: "recording graphs and kernels",
+    P.CMD_DEVICES: "listing devices",
+}
+
+
+def main() -> int:
+    channel = Channel()
+    runner = Runner(channel)
+    channel.send({"t": P.READY, "pid": os.getpid(), "env": E.basic_env()})
+    handlers = {
+        P.CMD_PROBE: runner.probe, P.CMD_DEVICES: runner.devices, P.CMD_LOAD: runner.load,
+        P.CMD_BUILD: runner.build, P.CMD_RUN: runner.run, P.CMD_INTROSPECT: runner.introspect,
+        P.CMD_FINISH: runner.finish,
+    }
+    for cmd in channel.commands():
+        name = cmd.get("cmd")
+        handler = handlers.get(name)
+        if handler is None:
+            channel.send({"t": P.ERROR, "phase": P.PHASE_LOAD, "message": f"unknown command {name!r}", "fatal": True})
+            return 3
+        try:
+            handler(cmd)
+        except (loader.UserInputError, E.DeviceError) as exc:
+            loc = getattr(exc, "location", None)
+            channel.send({
+                "t": P.ERROR, "phase": P.PHASE_LOAD, "kind": "input", "fatal": True,
+                "message": getattr(exc, "message", str(exc)),
+                "location": {"file": loc[0], "line": loc[1]} if loc else None,
+                "traceback": getattr(exc, "tb", None),
+            })
+            return 0
+        except Exception as exc:  # noqa: BLE001 - any failure of this variant is reported, not raised
+            user_file = runner.path or Path(cmd.get("file", "?"))
+            msg = error_message(exc, PHASE_OF.get(name, P.PHASE_RUN), user_file, runner.device, WHAT.get(name, name))
+            channel.send(msg)
+            return 0
+        if name == P.CMD_FINISH:
+            return 0
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

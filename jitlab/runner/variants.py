@@ -1,0 +1,54 @@
+"""Build one variant of a module: eager, script, trace or compile."""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+import torch
+
+#: TorchScript's deprecation warning fires on every script/trace call; it says
+#: nothing about the user's module, so it is not recorded.
+_IGNORED_WARNINGS = re.compile(
+    r"is deprecated\. Please switch to `torch\.compile`|is not supported in Python 3\.1[4-9]\+ and may break"
+)
+
+
+@contextmanager
+def captured_warnings(into: list[str]) -> Iterator[None]:
+    """Record warnings raised inside the block as readable strings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        text = str(w.message)
+        if _IGNORED_WARNINGS.search(text):
+            continue
+        line = f"{w.category.__name__}: {text} ({w.filename}:{w.lineno})"
+        if line not in into:
+            into.append(line)
+
+
+def build(variant: str, module: torch.nn.Module, inputs: tuple, train: bool) -> tuple[Callable, float]:
+    """Return the callable for ``variant`` and the milliseconds its build took.
+
+    The module's train/eval mode is already set: a trace freezes whatever mode
+    it sees.
+    """
+    t0 = time.perf_counter()
+    if variant == "eager":
+        fn: Any = module
+    elif variant == "script":
+        fn = module if isinstance(module, torch.jit.ScriptModule) else torch.jit.script(module)
+    elif variant == "trace":
+        grad = torch.enable_grad() if train else torch.no_grad()
+        with grad:
+            fn = torch.jit.trace(module, inputs, check_trace=False)
+    elif variant == "compile":
+        fn = torch.compile(module)
+    else:
+        raise ValueError(f"unknown variant {variant!r}")
+    return fn, (time.perf_counter() - t0) * 1000.0
