@@ -133,18 +133,44 @@ def relative_half_width(speedup: dict | None) -> float | None:
     return (hi - lo) / 2 / speedup["estimate"]
 
 
-def detect_drift(blocks: dict[int, float], threshold: float = 0.10) -> dict | None:
+def _mann_whitney_p(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided p-value of the Mann-Whitney U test (normal approximation, tie-corrected)."""
+    n1, n2 = a.size, b.size
+    both = np.concatenate([a, b])
+    order = both.argsort(kind="mergesort")
+    ranks = np.empty(both.size)
+    sorted_vals = both[order]
+    # average ranks over ties
+    i = 0
+    while i < both.size:
+        j = i
+        while j + 1 < both.size and sorted_vals[j + 1] == sorted_vals[i]:
+            j += 1
+        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    u = ranks[:n1].sum() - n1 * (n1 + 1) / 2
+    _, counts = np.unique(both, return_counts=True)
+    n = n1 + n2
+    tie = (counts ** 3 - counts).sum() / (n * (n - 1)) if n > 1 else 0.0
+    var = n1 * n2 / 12 * ((n + 1) - tie)
+    if var <= 0:
+        return 1.0
+    z = (abs(u - n1 * n2 / 2) - 0.5) / math.sqrt(var)
+    return float(math.erfc(max(z, 0.0) / math.sqrt(2)))
+
+
+def detect_drift(blocks: dict[int, float], threshold: float = 0.10, alpha: float = 0.01) -> dict | None:
     """Compare the first and last third of a variant's block medians.
 
     A drift is reported when the last third's median differs from the first
-    third's by more than ``threshold`` (relative) and by more than twice the
-    spread of block medians inside those thirds, so ordinary noise between
-    blocks does not count as drift.
+    third's by more than ``threshold`` (relative) *and* the two thirds differ
+    significantly (Mann-Whitney U test, two-sided p < ``alpha``), so ordinary
+    noise between blocks is not called drift.
 
-    Returns ``None`` when there are fewer than 6 blocks or no drift.
+    Returns ``None`` when there are fewer than 9 blocks or no drift.
     """
     values = [blocks[r] for r in sorted(blocks)]
-    if len(values) < 6:
+    if len(values) < 9:
         return None
     third = len(values) // 3
     first = np.asarray(values[:third])
@@ -153,18 +179,13 @@ def detect_drift(blocks: dict[int, float], threshold: float = 0.10) -> dict | No
     if m_first <= 0:
         return None
     change = m_last / m_first - 1.0
-
-    def spread(x: np.ndarray) -> float:
-        q1, q3 = np.percentile(x, [25, 75])
-        return float(q3 - q1)
-
-    noise = max(spread(first), spread(last)) / m_first
-    if abs(change) <= threshold or abs(change) <= 2 * noise:
+    p = _mann_whitney_p(first, last)
+    if abs(change) <= threshold or p >= alpha:
         return None
     return {
         "change": change,
         "first_third_ms": m_first,
         "last_third_ms": m_last,
-        "noise": noise,
+        "p_value": p,
         "blocks": len(values),
     }

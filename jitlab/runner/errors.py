@@ -78,7 +78,8 @@ def error_message(exc: BaseException, phase: str, user_file: Path, device: torch
         figures = memory_figures(device)
         msg["kind"] = "oom"
         msg["memory"] = figures
-        first = text.splitlines()[0]
+        lines = text.splitlines()
+        first = next((ln.strip() for ln in lines if any(t in ln for t in _OOM_TEXT)), lines[0])
         if device.type == "cuda":
             detail = (f"{_gib(figures['allocated_bytes'])} allocated by tensors, {_gib(figures['reserved_bytes'])} "
                       f"reserved, peak {_gib(figures['peak_allocated_bytes'])}, {_gib(figures['free_bytes'])} free "

@@ -10,8 +10,9 @@ import os
 import random
 import sys
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 
@@ -28,6 +29,31 @@ NOT_APPLICABLE_EAGER = (
     "eager: not applicable: the module is already a torch.jit.ScriptModule (its class uses "
     "@torch.jit.script_method), so it is its own scripted variant and no eager version exists"
 )
+
+
+BUILD_WHAT = {
+    "eager": "preparing the eager module", "script": "scripting the module (torch.jit.script)",
+    "trace": "tracing the module (torch.jit.trace)", "compile": "wrapping the module (torch.compile)",
+}
+
+
+class PhaseError(Exception):
+    """An exception raised in a known phase of the variant's work."""
+
+    def __init__(self, phase: str, what: str, exc: BaseException) -> None:
+        super().__init__(str(exc))
+        self.phase, self.what, self.exc = phase, what, exc
+
+
+@contextmanager
+def phase(name: str, what: str) -> Iterator[None]:
+    """Label exceptions raised inside the block with the phase they belong to."""
+    try:
+        yield
+    except PhaseError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise PhaseError(name, what, exc) from exc
 
 
 class Runner:
@@ -63,6 +89,8 @@ class Runner:
     def load(self, cfg: dict) -> None:
         self.cfg = cfg
         self.variant = cfg["variant"]
+        # Lets a module (or a test) know which variant its process serves.
+        os.environ["JITLAB_VARIANT"] = self.variant
         self.path = Path(cfg["file"]).resolve()
         self.device = E.parse_device(cfg.get("device"))
         E.make_current(self.device)
@@ -99,16 +127,17 @@ class Runner:
         assert t is not None
         train = self.cfg.get("mode", "train") == "train"
         seed = self.cfg.get("seed") or 0
+        notes: list[str] = []
         self.ch.status("building", f"building the {self.variant} variant")
-        reference = self._reference_output(train, seed)
-        with captured_warnings(self.warnings):
+        reference = self._reference_output(seed, notes)
+        with captured_warnings(self.warnings), phase(P.PHASE_BUILD, BUILD_WHAT.get(self.variant, "building")):
             self.fn, build_ms = build(self.variant, t.module, t.inputs, train)
         leaves = list(t.module.parameters()) + [x for x in t.inputs if x.requires_grad]
         self.harness = h = Harness(self.fn, t.inputs, train, self.device, leaves)
         warmup = max(1, int(self.cfg.get("warmup") or 3))
         first = "compiling (first call)" if self.variant == "compile" else "first call"
         self.ch.status("warmup", first, i=1, n=warmup)
-        with captured_warnings(self.warnings):
+        with captured_warnings(self.warnings), phase(P.PHASE_RUN, "running the warm-up iterations"):
             results = h.run(1, True, None, self.ch.send)
             if warmup > 2:
                 self.ch.status("warmup", "profiling runs", i=2, n=warmup)
@@ -116,12 +145,12 @@ class Runner:
             if warmup > 1:
                 torch.manual_seed(seed)
                 results += h.run(1, True, None, self.ch.send)
-        notes = []
         if h.no_backward:
             notes.append("no output requires grad, so there is no backward to time")
         check = None
         if reference is not None:
-            check = compare(reference, h.last_output)
+            with phase(P.PHASE_CHECK, "comparing outputs with eager"):
+                check = compare(reference, h.last_output)
         elif t.is_script_module:
             notes.append("no eager reference for a ScriptModule class: outputs were not checked")
         totals = [f + (b or 0.0) for f, b in results]
@@ -138,7 +167,8 @@ class Runner:
         import time
 
         t0 = time.perf_counter()
-        self.harness.run(n, False, round_, self.ch.send)
+        with phase(P.PHASE_RUN, "running the timed iterations"):
+            self.harness.run(n, False, round_, self.ch.send)
         elapsed = (time.perf_counter() - t0) * 1000.0
         self.ch.send({"t": P.BLOCK, "round": round_, "n": n, "elapsed_ms": elapsed,
                       "sample": E.sample(self.device), **self._memory()})
@@ -169,14 +199,17 @@ class Runner:
             torch.set_num_threads(int(cfg["threads"]))
         torch.set_float32_matmul_precision(cfg.get("matmul_precision") or "highest")
 
-    def _reference_output(self, train: bool, seed: int) -> Any:
+    def _reference_output(self, seed: int, notes: list[str]) -> Any:
         if self.reference_module is None:
             return None
+        module, self.reference_module = self.reference_module, None  # freed before timing
         torch.manual_seed(seed)
-        with torch.no_grad():
-            out = self.reference_module(*self.target.inputs)
-        self.reference_module = None  # free its memory before timing
-        return out
+        try:
+            with torch.no_grad():
+                return module(*self.target.inputs)
+        except Exception as exc:  # noqa: BLE001 - the variant may still run; only the check is lost
+            notes.append(f"outputs not checked: the eager reference raised {type(exc).__name__}: {exc}")
+            return None
 
     def _memory(self) -> dict[str, Any]:
         if self.device.type != "cuda":
@@ -224,7 +257,10 @@ def main() -> int:
             return 0
         except Exception as exc:  # noqa: BLE001 - any failure of this variant is reported, not raised
             user_file = runner.path or Path(cmd.get("file", "?"))
-            msg = error_message(exc, PHASE_OF.get(name, P.PHASE_RUN), user_file, runner.device, WHAT.get(name, name))
+            if isinstance(exc, PhaseError):
+                msg = error_message(exc.exc, exc.phase, user_file, runner.device, exc.what)
+            else:
+                msg = error_message(exc, PHASE_OF.get(name, P.PHASE_RUN), user_file, runner.device, WHAT.get(name, name))
             channel.send(msg)
             return 0
         if name == P.CMD_FINISH:

@@ -46,7 +46,8 @@ def build(variant: str, module: torch.nn.Module, inputs: tuple, train: bool) -> 
     elif variant == "trace":
         grad = torch.enable_grad() if train else torch.no_grad()
         with grad:
-            fn = torch.jit.trace(module, inputs, check_trace=False)
+            # strict=False lets a trace return dicts and lists, as eager modules may.
+            fn = torch.jit.trace(module, inputs, check_trace=False, strict=False)
     elif variant == "compile":
         fn = torch.compile(module)
     else:
