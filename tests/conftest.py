@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Qt views are tested offscreen: no display is needed (or used) by the suite.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "engine" / "data"
 EXAMPLES = ROOT / "resources" / "examples"
