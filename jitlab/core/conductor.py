@@ -351,13 +351,13 @@ class Conductor:
         """After a complete round: has the budget or the precision target been reached?"""
         if self.round == 0:
             return False
-        S.finalize(self.session)
         budget = self.settings.get("budget")
         if budget and self._measure_started is not None and self.clock() - self._measure_started >= budget:
             self._note_once("stopped at the time budget of %g s" % budget)
             return True
         precision = self.settings.get("precision")
         if precision and self.round >= MIN_ROUNDS_FOR_PRECISION:
+            S.finalize(self.session)
             widths = [
                 stats.relative_half_width({"estimate": rec["speedup_vs_eager"], "ci": rec["speedup_ci"]})
                 for name, rec in self.session["variants"].items()
