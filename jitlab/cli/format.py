@@ -77,7 +77,7 @@ def session_report(session: dict[str, Any]) -> str:
     out = [
         f"{st.get('file')} :: {st.get('target') or 'default'}  |  {dev.get('id', st.get('device'))} "
         f"({dev.get('name', '?')})  |  mode {st.get('mode')}  |  torch {env.get('torch', '?')}",
-        f"{st.get('iters')} iterations after {st.get('warmup')} warm-up, {sched.get('kind')} schedule"
+        f"{st.get('iters')} iterations after at least {st.get('warmup')} warm-up, {sched.get('kind')} schedule"
         + (f", blocks of {sched['block']}, {len(sched.get('rounds', []))} rounds" if sched.get("block") else "")
         + "; times are median ±half-IQR",
         "",

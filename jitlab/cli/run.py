@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("train", "infer"), default="train",
                    help="train: forward+backward; infer: eval() under inference_mode (default: train)")
     p.add_argument("--iters", type=int, default=DEFAULTS["iters"], help="measured iterations per variant")
-    p.add_argument("--warmup", type=int, default=DEFAULTS["warmup"], help="warm-up iterations (kept, not in stats)")
+    p.add_argument("--warmup", type=int, default=DEFAULTS["warmup"], help="warm-up iterations, at least (kept and flagged, never in stats; more run while times still settle)")
     p.add_argument("--timeout", type=float, default=DEFAULTS["timeout"],
                    help="seconds of work a variant may take before it is killed (default: %(default)g)")
     p.add_argument("--schedule", choices=("interleaved", "sequential"), default="interleaved",

@@ -16,7 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "variants": list(DEFAULT_VARIANTS),
     "mode": "train",
     "iters": 100,
-    "warmup": 3,
+    "warmup": 5,
     "timeout": 600.0,
     "schedule": "interleaved",
     "budget": None,

@@ -30,7 +30,7 @@ def test_rounds_interleave_in_shuffled_order(jitlab_run):
         assert all(sum(1 for it in its if it["round"] == k) == 2 for k in range(1, 13))
     # Warm-up iterations are kept, flagged and left out of the statistics.
     eager = r.session["variants"]["eager"]
-    assert sum(it["warmup"] for it in eager["iterations"]) == 3
+    assert sum(it["warmup"] for it in eager["iterations"]) >= 5
     assert eager["stats"]["total"]["n"] == 24
 
 
