@@ -287,21 +287,24 @@ class Conductor:
     # ---- scheduling
 
     def _advance(self) -> list[Command]:
+        cmds = self._drain_finishes()
+        if self.stopping:
+            return cmds + self._emit_finished()
+        if any(s in _EXECUTING or s == LOADING for s in self.state.values()):
+            return cmds
+        nxt = self._next_interleaved() if self.interleaved else self._next_sequential()
+        cmds += self._drain_finishes()
+        if nxt:
+            cmds.append(nxt)
+        return cmds + self._emit_finished()
+
+    def _drain_finishes(self) -> list[Command]:
         cmds: list[Command] = []
         while self._finish_queue:
             v = self._finish_queue.pop(0)
             cmds.append((v, {"cmd": P.CMD_FINISH}))
             self._busy_since[v] = None
-        if self.stopping:
-            return cmds + self._emit_finished()
-        if any(s in _EXECUTING for s in self.state.values()):
-            return cmds
-        if any(s == LOADING for s in self.state.values()):
-            return cmds
-        nxt = self._next_interleaved() if self.interleaved else self._next_sequential()
-        if nxt:
-            cmds.append(nxt)
-        return cmds + self._emit_finished()
+        return cmds
 
     def _emit_finished(self) -> list[Command]:
         if self.finished and not self._finished_emitted:

@@ -101,3 +101,12 @@ def test_module_without_parameters_gets_input_gradients(jitlab_run):
 def test_import_contracts_hold():
     proc = subprocess.run(["lint-imports"], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_thousands_of_iterations_stream_completely(jitlab_run):
+    r = jitlab_run(DATA / "trivial.py", "--variants", "eager,trace", "--mode", "infer", "--no-introspect", iters=20000)
+    assert r.rc == 0, r.err
+    for v in r.session["variants"].values():
+        measured = [it for it in v["iterations"] if not it["warmup"]]
+        assert len(measured) == 20000
+        assert [it["i"] for it in v["iterations"]] == list(range(len(v["iterations"])))
