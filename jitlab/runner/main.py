@@ -104,7 +104,7 @@ class Runner:
         E.make_current(self.device)
         self._same_conditions(cfg)
         notes = list(E.sample_notes(self.device))
-        if cfg.get("cpu_fusion") and self.device.type == "cpu":
+        if cfg.get("cpu_fusion") and self.device.type == "cpu" and self.variant in ("script", "trace"):
             torch._C._jit_override_can_fuse_on_cpu(True)
             torch._C._jit_set_te_must_use_llvm_cpu(False)
             notes.append("diagnostic CPU fusion: NNC fuses on CPU through its IR interpreter (no LLVM in this "

@@ -1,0 +1,232 @@
+"""What ran: one short profiler session (torch's autograd profiler on Kineto)
+after the timed iterations.
+
+On CUDA every row is a device kernel (its device time); elsewhere every row
+is a top-level CPU op: the outermost operator under the wrappers that
+TorchScript, Dynamo and autograd add (``forward``, ``<forward op>``,
+``CompiledFunction``, ``SumBackward0``...), which is where NNC's ``fused_...``
+ops and (see :mod:`.compiled`) Inductor's ``cpp_fused_...`` kernels sit. A row
+is backward work when it runs under ``autograd::engine::evaluate_function``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from collections import defaultdict
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any, Callable, ContextManager, Iterable
+
+import torch
+
+from jitlab.runner.introspect.limits import KERNEL_LIMIT
+
+#: Profile at most this many iterations ...
+MAX_STEPS = 3
+#: ... and stop sooner once this much time has gone (a slow variant gets one).
+MAX_SECONDS = 0.25
+BACKWARD_MARK = "autograd::engine::evaluate_function"
+#: Names compilers give their kernels: NNC, Inductor's C++ and Triton.
+COMPILER_KERNEL = re.compile(r"^(fused_|cpp_fused_|triton_|cpp_)")
+#: CPU ops that only allocate or re-describe memory. They launch nothing on a
+#: device, and on CPU counting them would bury the ops that compute.
+METADATA_OPS = frozenset(
+    "aten::" + op for op in (
+        "empty", "empty_strided", "empty_like", "new_empty", "new_empty_strided", "view", "_unsafe_view",
+        "_reshape_alias", "as_strided", "expand", "detach", "alias", "t", "transpose", "permute", "unsqueeze",
+        "squeeze", "slice", "select", "lift_fresh", "resolve_conj", "resolve_neg", "unflatten", "split",
+        "chunk", "narrow", "unbind", "set_", "resize_",
+    )
+)
+#: The profiler's own bookkeeping events; kernels listed under them are
+#: duplicates of those under the op that launched them.
+PROFILER_OVERHEAD = frozenset({"Activity Buffer Request"})
+#: CUDA runtime and driver API calls (``cudaEventQuery``, ``cuLaunchKernel``).
+_RUNTIME_CALL = re.compile(r"^cu[A-Z]|^cuda[A-Z]")
+#: Op-looking names that are wrappers around ops (their children are the ops).
+_WRAPPERS = ("autograd::", "torch::", "CompiledFunction", "ProfilerStep")
+_OP_NAME = re.compile(r"^[A-Za-z_][\w.]*(::[\w.]+)*$")
+#: ``at::RecordScope::FUNCTION``: operators; other scopes are autograd nodes,
+#: TorchScript functions and user annotations.
+_FUNCTION_SCOPE = 0
+
+
+def profile(runner: Any, generated: Iterable[str], cpu_hook: Callable[[], ContextManager] | None,
+            notes: list[str]) -> dict[str, Any]:
+    """Profile a few more iterations of ``runner.harness`` and list what ran.
+
+    Parameters
+    ----------
+    runner : Runner
+        Its ``harness``, ``device``, ``variant`` and ``cfg["trace_out"]`` are used.
+    generated : iterable of str
+        Kernel names the variant's compiler made (fusion groups, Inductor
+        kernels); a row with one of these names links to it.
+    cpu_hook : callable, optional
+        Returns a context manager entered around the profiled iterations on
+        non-CUDA devices (Inductor's C++ kernels are not profiled otherwise).
+    notes : list of str
+
+    Returns
+    -------
+    dict
+        ``items`` (rows), ``totals``, ``by_phase``, ``iterations``, ``unit``,
+        ``device``, ``hidden_metadata_ops`` and ``trace_file``.
+    """
+    cuda = runner.device.type == "cuda"
+    hook = cpu_hook() if (cpu_hook is not None and not cuda) else nullcontext()
+    steps = 0
+    with warnings.catch_warnings():
+        # The profiler's own warnings say nothing about the user's module.
+        warnings.simplefilter("ignore")
+        with hook, _profiler(cuda) as prof:
+            t0 = time.perf_counter()
+            while True:
+                runner.harness.step()
+                steps += 1
+                if steps >= MAX_STEPS or time.perf_counter() - t0 >= MAX_SECONDS:
+                    break
+            if cuda:
+                torch.cuda.synchronize(runner.device)
+    events = list(prof.function_events)
+    names = set(generated)
+    raw, hidden = (device_kernels(events) if cuda else cpu_ops(events))
+    result = summarize(raw, steps, names)
+    result.update({
+        "device": str(runner.device),
+        "unit": "CUDA kernel" if cuda else "top-level CPU op",
+        "hidden_metadata_ops": _tidy(hidden / steps),
+        "trace_file": None,
+    })
+    if len(raw) > KERNEL_LIMIT:
+        notes.append(f"{len(raw)} distinct kernels ran; only the {KERNEL_LIMIT} longest are listed")
+    trace_dir = (runner.cfg or {}).get("trace_out")
+    if trace_dir:
+        path = Path(trace_dir) / f"{runner.variant}.json"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            prof.export_chrome_trace(str(path))
+            result["trace_file"] = str(path.resolve())
+        except (OSError, RuntimeError) as exc:
+            notes.append(f"the Chrome trace could not be written to {path} ({exc})")
+    return result
+
+
+def _profiler(cuda: bool) -> Any:
+    """The autograd profiler on the Kineto backend.
+
+    ``torch.profiler.profile`` wraps the same profiler, but on entry it
+    probes ``hasattr(torch, "_inductor")``, which imports Inductor (over a
+    second on a small CPU) in every variant that never compiled anything.
+    """
+    make = torch.autograd.profiler.profile
+    try:
+        return make(use_kineto=True, use_cpu=True, use_device="cuda" if cuda else None)
+    except TypeError:  # releases before ``use_device``
+        return make(use_kineto=True, use_cuda=cuda)
+
+
+def _ancestors(event: Any) -> Iterable[Any]:
+    parent = event.cpu_parent
+    while parent is not None:
+        yield parent
+        parent = parent.cpu_parent
+
+
+def _phase(event: Any) -> str:
+    chain = [event, *_ancestors(event)]
+    return "bwd" if any(e.name.startswith(BACKWARD_MARK) for e in chain) else "fwd"
+
+
+def is_op(event: Any) -> bool:
+    """Whether a CPU event is an operator (or a compiler kernel), not a wrapper.
+
+    Autograd nodes (``MulBackward0``) and TorchScript functions (``forward``)
+    look like op names; their record scope tells them apart.
+    """
+    name = event.name
+    if COMPILER_KERNEL.match(name):
+        return True
+    if getattr(event, "scope", _FUNCTION_SCOPE) != _FUNCTION_SCOPE:
+        return False
+    return bool(_OP_NAME.match(name)) and not name.startswith(_WRAPPERS)
+
+
+def cpu_ops(events: list[Any]) -> tuple[dict[tuple[str, str], list[float]], int]:
+    """``{(name, phase): [calls, cpu_us]}`` of top-level CPU ops, and how many
+    metadata-only ops were left out."""
+    acc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
+    hidden = 0
+    for e in events:
+        if not is_op(e) or any(is_op(a) for a in _ancestors(e)):
+            continue
+        if e.name in METADATA_OPS:
+            hidden += 1
+            continue
+        row = acc[(e.name, _phase(e))]
+        row[0] += 1
+        row[1] += float(e.cpu_time_total)
+    return acc, hidden
+
+
+def device_kernels(events: list[Any]) -> tuple[dict[tuple[str, str], list[float]], int]:
+    """``{(name, phase): [launches, device_us]}`` of the CUDA kernels each CPU op launched."""
+    # The profiler links kernels to CPU events by id, and ids can collide
+    # between an op on the autograd thread and a CUDA runtime call or a
+    # profiler bookkeeping event on the main thread; each kernel is then listed
+    # twice. Keep one listing per (id, kernel), preferring the op's.
+    chosen: dict[tuple[Any, int, str, float], tuple[int, str]] = {}
+    for e in events:
+        kernels = getattr(e, "kernels", None)
+        if not kernels or getattr(e.device_type, "name", "CPU") != "CPU":
+            continue
+        rank = 1 if (e.name in PROFILER_OVERHEAD or _RUNTIME_CALL.match(e.name)) else 0
+        phase = _phase(e)
+        # Both listings hold the same kernels in the same order, so the
+        # position keeps two identical launches by one op apart.
+        for i, k in enumerate(kernels):
+            key = (e.id, i, k.name, float(k.duration))
+            if key not in chosen or rank < chosen[key][0]:
+                chosen[key] = (rank, phase)
+    acc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
+    for (_id, _i, name, duration), (_rank, phase) in chosen.items():
+        row = acc[(name, phase)]
+        row[0] += 1
+        row[1] += duration
+    return acc, 0
+
+
+def _tidy(v: float) -> float | int:
+    """An integer where the value is whole (calls per iteration usually are)."""
+    v = round(v, 2)
+    return int(v) if float(v).is_integer() else v
+
+
+def summarize(raw: dict[tuple[str, str], list[float]], steps: int, generated: set[str]) -> dict[str, Any]:
+    """Rows per iteration, longest first, with totals overall and per phase."""
+    items = []
+    for (name, phase), (count, us) in raw.items():
+        items.append({
+            "name": name, "phase": phase, "count": _tidy(count / steps),
+            "device_time_us": round(us / steps, 3),
+            "fused": bool(COMPILER_KERNEL.match(name)) or name in generated,
+            "group": name if name in generated else None,
+        })
+    items.sort(key=lambda r: (-r["device_time_us"], r["phase"], r["name"]))
+
+    def totals(rows: list[dict]) -> dict[str, Any]:
+        return {
+            "distinct": len({r["name"] for r in rows}),
+            "launches": _tidy(sum(r["count"] for r in rows)),
+            "device_time_us": round(sum(r["device_time_us"] for r in rows), 3),
+            "fused_launches": _tidy(sum(r["count"] for r in rows if r["fused"])),
+        }
+
+    return {
+        "iterations": steps,
+        "items": items[:KERNEL_LIMIT],
+        "totals": totals(items),
+        "by_phase": {p: totals([r for r in items if r["phase"] == p]) for p in ("fwd", "bwd")},
+    }
