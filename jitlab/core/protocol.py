@@ -13,8 +13,10 @@ Runner lifecycle, driven by the parent::
     load {config}      -> loaded     {target, script_module, ...}
     build              -> built      {build_ms, first_call_ms, est_iter_ms, check, ...}
                           (iters messages for the warm-up stream first)
-    run {n, round}     -> block      {round, n, elapsed_ms}
-                          (iters messages stream first)
+    run {n, round, resume}
+                       -> block      {round, n, elapsed_ms, sample}
+                          (iters messages stream first: ``resume`` unmeasured
+                          iterations flagged as warm-up, then ``n`` measured)
     introspect         -> introspected {graphs, kernels}
     finish             -> bye        {peak_memory_bytes, warnings}
 

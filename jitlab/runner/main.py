@@ -192,6 +192,8 @@ class Runner:
         n, round_ = int(cmd["n"]), cmd.get("round")
         t0 = time.perf_counter()
         with phase(P.PHASE_RUN, "running the timed iterations"):
+            if cmd.get("resume"):
+                self.harness.run(int(cmd["resume"]), True, round_, self.ch.send)
             self.harness.run(n, False, round_, self.ch.send)
         elapsed = (time.perf_counter() - t0) * 1000.0
         self.ch.send({"t": P.BLOCK, "round": round_, "n": n, "elapsed_ms": elapsed,

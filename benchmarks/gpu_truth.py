@@ -1,0 +1,214 @@
+"""Check jitlab's timings against independent references, on the machine at hand.
+
+One command that, for the bundled Conv2d example (``target``: the hand-written
+unfold layer; ``target_library``: ``nn.Conv2d``) and LSTM example (``target``:
+the hand-written layer; ``target_cudnn``: ``nn.LSTM``), in train mode:
+
+1. runs ``python -m jitlab run`` with every requested variant (interleaved
+   rounds, one runner process per variant, as a user would run it);
+2. for each variant, in a fresh process of its own, times the same step
+   (forward, sum of outputs, backward) with
+   ``torch.utils.benchmark.Timer(...).blocked_autorange()`` and with a bare
+   loop timed by CUDA events (``perf_counter_ns`` on a CPU) --
+   see ``benchmarks/reference.py``;
+3. puts them side by side with their ratios, the speedups over eager and the
+   session's kernel totals;
+4. streams a long run of a trivial module (10,000 iterations by default) and
+   samples the ``jitlab run`` parent's memory, to show it stays flat.
+
+Writes ``<out-dir>/<gpu>-<date>.json`` and ``.md`` and keeps the jitlab
+sessions in ``<out-dir>/<gpu>-<date>-sessions/``.
+
+Sizes
+-----
+``full``
+    The size each example picks for the device: the classic sizes on CUDA
+    (Conv2d 1x3x512x512 -> 16 channels, kernel 3; LSTM seq 100, batch 64,
+    input and hidden 512), small ones elsewhere.
+``tiny``
+    The examples' CPU sizes on any device (the targets are built on the CPU
+    and jitlab moves them to the device), for a quick end-to-end check.
+
+Usage
+-----
+::
+
+    python benchmarks/gpu_truth.py --device cuda                       # the full run on a GPU
+    python benchmarks/gpu_truth.py --device cpu --size tiny --iters 20 --variants eager,script,trace
+
+Needs torch in the interpreter (``--python``) but neither Qt nor a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import benchlib as B
+import streaming
+import truth_report
+
+SCHEMA = "jitlab.bench.gpu_truth/1"
+VARIANTS = ("eager", "script", "trace", "compile")
+#: Case name -> (bundled example, target). ``name:target`` selects a second target.
+CASES = {
+    "conv2d": ("conv2d", None),
+    "conv2d:library": ("conv2d", "library"),
+    "lstm": ("lstm", None),
+    "lstm:cudnn": ("lstm", "cudnn"),
+}
+DEFAULT_ITERS = {"full": 200, "tiny": 30}
+#: Warm-up calls before the reference measures: TorchScript may still swap in
+#: a fused backward on the 4th call, so be generous (it costs a few seconds).
+REFERENCE_WARMUP = 10
+DEFAULT_TIMER_S = {"full": 1.0, "tiny": 0.2}
+
+TINY_WRAPPER = '''"""{example} targets at the example's CPU size, for gpu_truth.py --size tiny.
+
+Written by benchmarks/gpu_truth.py. The targets take no ``device`` parameter,
+so jitlab (and benchmarks/reference.py) move what they return to the device.
+"""
+
+import importlib.util
+import sys
+
+import torch
+
+_spec = importlib.util.spec_from_file_location("jitlab_example_{example}", {path!r})
+_example = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = _example  # TorchScript finds the classes' source through sys.modules
+_spec.loader.exec_module(_example)
+_CPU = torch.device("cpu")
+
+
+def target():
+    return _example.target(_CPU)
+{extra}'''
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("Usage")[1])
+    p.add_argument("--device", default="cuda", help="cuda, cuda:N or cpu (default: cuda)")
+    p.add_argument("--size", choices=("full", "tiny"), default="full", help="example sizes (default: full)")
+    p.add_argument("--iters", type=int, help="measured iterations per variant (default: 200 full, 30 tiny)")
+    p.add_argument("--warmup", type=int, help="jitlab's --warmup (default: jitlab's own)")
+    p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated (default: %(default)s)")
+    p.add_argument("--cases", default=",".join(CASES), help="comma-separated from %(default)s")
+    p.add_argument("--compile-cases", help="run the compile variant only for these cases (default: all)")
+    p.add_argument("--timer-min-time", type=float, help="seconds per Timer measurement (default: 1 full, 0.2 tiny)")
+    p.add_argument("--threads", type=int,
+                   help="torch CPU threads for jitlab and the references (default: torch's default)")
+    p.add_argument("--stream-iters", type=int, default=10_000, help="iterations of the streaming run (0: skip)")
+    p.add_argument("--timeout", type=float, default=900, help="jitlab's --timeout per variant, seconds")
+    p.add_argument("--out-dir", type=Path, default=B.RESULTS, help="where results go (default: %(default)s)")
+    p.add_argument("--python", default=sys.executable, help="interpreter with torch (default: this one)")
+    args = p.parse_args(argv)
+    args.iters = args.iters or DEFAULT_ITERS[args.size]
+    args.timer_min_time = args.timer_min_time or DEFAULT_TIMER_S[args.size]
+    args.variant_list = [v.strip() for v in args.variants.split(",") if v.strip()]
+    args.case_list = [c.strip() for c in args.cases.split(",") if c.strip()]
+    compile_cases = args.case_list if args.compile_cases is None else args.compile_cases.split(",")
+    args.compile_set = {c.strip() for c in compile_cases if c.strip()}
+    unknown = [v for v in args.variant_list if v not in VARIANTS]
+    unknown += [c for c in args.case_list + sorted(args.compile_set) if c not in CASES]
+    if unknown:
+        p.error(f"unknown variant or case: {', '.join(unknown)}")
+    return args
+
+
+def example_file(example: str, size: str, device: str, work: Path) -> Path:
+    """The module file jitlab and the reference load for ``example``."""
+    from jitlab.assets import example_path
+
+    path = example_path(example)
+    if size == "full" or device == "cpu":
+        return path  # the examples already pick their CPU sizes off a GPU
+    extra = {"conv2d": "\n\ndef target_library():\n    return _example.target_library(_CPU)\n",
+             "lstm": "\n\ndef target_cudnn():\n    return _example.target_cudnn(_CPU)\n"}[example]
+    wrapper = work / f"tiny_{example}.py"
+    wrapper.write_text(TINY_WRAPPER.format(example=example, path=str(path), extra=extra), encoding="utf-8")
+    return wrapper
+
+
+def run_case(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """jitlab run and the references for one case."""
+    example, target = CASES[name]
+    variants = [v for v in args.variant_list if v != "compile" or name in args.compile_set]
+    file = example_file(example, args.size, args.device, work)
+    session_path = work / f"{name.replace(':', '-')}.json"
+    t0 = time.monotonic()
+    extra = ["--timeout", str(args.timeout)] + (["--threads", str(args.threads)] if args.threads else [])
+    rc, session, output = B.jitlab_run(file, session_path, python=args.python, target=target, device=args.device,
+                                       variants=variants, iters=args.iters, warmup=args.warmup, extra=extra)
+    log(f"{name}: jitlab run exit {rc} in {time.monotonic() - t0:.0f} s")
+    precision = ((session or {}).get("settings") or {}).get("matmul_precision") or "highest"
+    refs = {}
+    for v in variants:
+        t0 = time.monotonic()
+        refs[v] = B.reference_run(file, v, python=args.python, target=target, device=args.device,
+                                  iters=args.iters, warmup=max(REFERENCE_WARMUP, args.warmup or 0),
+                                  matmul_precision=precision, timer=True,
+                                  timer_min_time=args.timer_min_time, threads=args.threads, timeout=args.timeout)
+        log(f"{name}: reference {v} in {time.monotonic() - t0:.0f} s"
+            + (f" — {refs[v]['error'].splitlines()[0]}" if refs[v].get("error") else ""))
+    return {
+        "name": name, "example": example, "target": target or "default", "file": str(file), "jitlab_rc": rc,
+        "jitlab_output": None if rc == 0 else output[-4000:], "session": session_path.name if session else None,
+        "env": (session or {}).get("env"), "variants": truth_report.compare(session, refs, variants),
+    }
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="jitlab-truth-"))
+    try:
+        cases = [run_case(name, args, work) for name in args.case_list]
+        stream = None
+        if args.stream_iters:
+            stream = streaming.stream_run(work, python=args.python, device=args.device, iters=args.stream_iters)
+            log(f"streaming: {args.stream_iters} iterations in {stream['wall_s']:.1f} s, "
+                f"parent RSS {stream['rss_start_mib']:.1f} -> {stream['rss_peak_mib']:.1f} MiB")
+        env = next((c["env"] for c in cases if c["env"]), None) or {}
+        from jitlab import __version__
+
+        data = {
+            "schema": SCHEMA, "created": B.now_iso(), "command": B.command_line(), "jitlab": __version__,
+            "env": env,
+            "settings": {"device": args.device, "size": args.size, "mode": "train", "iters": args.iters,
+                         "warmup": args.warmup, "reference_warmup": max(REFERENCE_WARMUP, args.warmup or 0),
+                         "threads": args.threads, "variants": args.variant_list, "cases": args.case_list,
+                         "compile_cases": sorted(args.compile_set), "timer_min_time": args.timer_min_time,
+                         "stream_iters": args.stream_iters, "agreement": truth_report.AGREEMENT},
+            "cases": [{k: v for k, v in c.items() if k != "env"} for c in cases],
+            "stream": stream,
+        }
+        stem = f"{B.device_slug(env, args.device)}-{B.today()}"
+        sessions = args.out_dir / f"{stem}-sessions"
+        sessions.mkdir(parents=True, exist_ok=True)
+        for c in cases:
+            if c["session"]:
+                shutil.copy2(work / c["session"], sessions / c["session"])
+        B.write_json(args.out_dir / f"{stem}.json", data)
+        markdown = truth_report.render(data)
+        (args.out_dir / f"{stem}.md").write_text(markdown + "\n", encoding="utf-8")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(markdown)
+    print(f"\nwritten to {args.out_dir / stem}.json, .md and {sessions.name}/", file=sys.stderr)
+    ok = all(c["jitlab_rc"] == 0 and all(r["status"] == "ok" and not r["reference_error"]
+                                         for r in c["variants"].values()) for c in cases)
+    return 0 if ok and (stream is None or stream["flat"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
