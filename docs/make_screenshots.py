@@ -1,0 +1,68 @@
+"""Regenerate every screenshot in the README and the user guide.
+
+Each picture is made by the app itself (``jitlab ... --screenshot PNG``),
+offscreen, from a real run on this machine or from a session recorded on an
+H100 and kept in the repository. Never edit the images by hand; run::
+
+    python docs/make_screenshots.py            # all of them (a few minutes on a laptop CPU)
+    python docs/make_screenshots.py run-conv2d # just one
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGES = ROOT / "docs" / "images"
+EXAMPLES = ROOT / "resources" / "examples"
+H100_LSTM = ROOT / "benchmarks" / "results" / "h100-lstm" / "lstm-h100-session.json"
+H100_GATED = ROOT / "tests" / "views" / "data" / "gated_h100.json"
+RUN_PAIR = [ROOT / "tests" / "views" / "data" / "gated_run1_cpu.json",
+            ROOT / "tests" / "views" / "data" / "gated_run2_cpu.json"]
+
+#: name -> (arguments after ``jitlab``, what it shows)
+SHOTS = {
+    "run-conv2d": ([str(EXAMPLES / "conv2d.py"), "--run", "--iters", "60"], "a finished run of the Conv2d example"),
+    "distribution-conv2d": ([str(EXAMPLES / "conv2d.py"), "--run", "--iters", "60", "--tab", "distribution"],
+                            "box plots of the same run"),
+    "graphs-lstm-h100": ([str(H100_LSTM), "--tab", "graphs"], "the LSTM's graphs, recorded on an H100"),
+    "kernels-lstm-h100": ([str(H100_LSTM), "--tab", "kernels"], "the LSTM's kernels, recorded on an H100"),
+    "compile-gated-h100": ([str(H100_GATED), "--tab", "compile"], "torch.compile's graphs and code"),
+    "runs-compare": (["--tab", "runs"], "the Runs list with two saved runs"),
+}
+
+
+def make(name: str, data_dir: Path) -> None:
+    args, _ = SHOTS[name]
+    out = IMAGES / f"{name}.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "JITLAB_DATA_DIR": str(data_dir),
+           "JITLAB_CONFIG_DIR": str(data_dir / "config"),
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    cmd = [sys.executable, "-m", "jitlab", *args, "--screenshot", str(out)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    print(f"{name}: exit {proc.returncode} -> {out.relative_to(ROOT)}")
+    if not out.exists():
+        sys.exit(f"{name} made no picture:\n{proc.stderr[-3000:]}")
+
+
+def main(argv: list[str]) -> int:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    names = argv or list(SHOTS)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        sessions = data / "sessions"
+        sessions.mkdir(parents=True)
+        for i, src in enumerate(RUN_PAIR):
+            shutil.copy(src, sessions / f"2026112{i}-120000-gated.json")
+        for name in names:
+            make(name, data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

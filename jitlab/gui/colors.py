@@ -1,0 +1,40 @@
+"""One colour per variant, used identically by every view and the legend."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+
+from jitlab import VARIANTS
+
+#: Colour-blind-safe Okabe-Ito hues, fixed per variant name.
+VARIANT_COLORS: dict[str, str] = {
+    "eager": "#0072B2",    # blue
+    "script": "#E69F00",   # orange
+    "trace": "#009E73",    # bluish green
+    "compile": "#CC79A7",  # reddish purple
+}
+_FALLBACK = ("#D55E00", "#56B4E9", "#F0E442", "#000000")
+
+#: Shading of warm-up iterations in the timing plots.
+WARMUP_BRUSH = (140, 140, 140, 40)
+
+
+def variant_color(name: str) -> str:
+    """The hex colour of a variant (stable for names outside :data:`VARIANTS`)."""
+    if name in VARIANT_COLORS:
+        return VARIANT_COLORS[name]
+    return _FALLBACK[sum(map(ord, name)) % len(_FALLBACK)]
+
+
+def variant_qcolor(name: str, alpha: int = 255) -> QColor:
+    """The variant's colour as a ``QColor`` with the given alpha."""
+    c = QColor(variant_color(name))
+    c.setAlpha(alpha)
+    return c
+
+
+def ordered(names) -> list[str]:
+    """Variant names in the canonical order (eager, script, trace, compile, others)."""
+    names = list(names)
+    known = [v for v in VARIANTS if v in names]
+    return known + [n for n in names if n not in known]

@@ -1,0 +1,90 @@
+"""Text of numbers as the views show them (no Qt)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+DASH = "–"
+
+
+def fmt_ms(x: float | None) -> str:
+    """Milliseconds with three significant figures or so."""
+    if x is None:
+        return DASH
+    ax = abs(x)
+    if ax >= 100:
+        return f"{x:.0f}"
+    if ax >= 10:
+        return f"{x:.1f}"
+    if ax >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3f}"
+
+
+def fmt_phase(stat: dict | None) -> str:
+    """``median (IQR)`` of one phase, e.g. ``7.58 (1.90)``."""
+    if not stat:
+        return DASH
+    return f"{fmt_ms(stat['median'])} ({fmt_ms(stat['iqr'])})"
+
+
+def fmt_speedup(record: dict[str, Any], name: str) -> str:
+    """Speedup vs eager with its 95% CI, e.g. ``2.18×  [1.09–4.32]``."""
+    if name == "eager":
+        return "1.00×  (reference)" if record.get("iterations") else DASH
+    sp = record.get("speedup_vs_eager")
+    if sp is None:
+        return DASH
+    ci = record.get("speedup_ci")
+    if ci:
+        return f"{sp:.2f}×  [{ci[0]:.2f}–{ci[1]:.2f}]"
+    return f"{sp:.2f}×"
+
+
+def fmt_check(record: dict[str, Any], name: str) -> str:
+    """Correctness check against eager's output."""
+    if name == "eager":
+        return "reference" if record.get("status") in ("ok", "stopped") else DASH
+    c = record.get("check")
+    if not c:
+        return DASH
+    if c.get("nonfinite"):
+        return f"NaN/Inf ×{c['nonfinite']}"
+    if c.get("max_abs_err") is None:
+        return "MISMATCH"
+    return ("ok " if c.get("ok") else "DIFF ") + f"{c['max_abs_err']:.1e}"
+
+
+def fmt_bytes(n: int | float | None) -> str:
+    if n is None:
+        return DASH
+    n = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit in ("B", "KiB") or n >= 100 else f"{n:.1f} {unit}"
+        n /= 1024
+    return DASH
+
+
+def first_line(text: str | None, limit: int = 240) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def location_text(error: dict[str, Any] | None) -> str:
+    """``file.py, line 12`` of an error's location, or empty."""
+    loc = (error or {}).get("location") or {}
+    if not loc.get("file"):
+        return ""
+    return f"{Path(loc['file']).name}, line {loc.get('line')}"
+
+
+def device_text(device: dict[str, Any]) -> str:
+    """``cuda:0 — NVIDIA H100 (80 GiB)`` for a device reported by a runner."""
+    ident = device.get("id", "?")
+    name = device.get("name") or ""
+    mem = device.get("memory_bytes")
+    label = "CPU" if ident == "cpu" else ident
+    extra = f" ({fmt_bytes(mem)})" if mem else ""
+    return f"{label} — {name}{extra}" if name else f"{label}{extra}"

@@ -1,0 +1,95 @@
+"""Speedups with their confidence intervals while a run is still going.
+
+The conductor computes the session's derived figures at the end of the run.
+For the table to show speedups during the run, they are recomputed about once
+a second from the model's numpy buffers with the same statistics
+(:mod:`jitlab.core.stats`): a few milliseconds, so on the GUI thread, with no
+Python thread competing with it for the interpreter lock.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from jitlab.core import stats
+from jitlab.gui.series import VariantSeries
+
+#: Period of the live recomputation.
+PERIOD_MS = 1000
+#: Unpaired (sequential-schedule) bootstraps use at most this many iterations per variant while live.
+LIVE_SAMPLE = 2000
+
+
+def live_speedups(series: dict[str, VariantSeries], interleaved: bool) -> dict[str, dict[str, Any]]:
+    """``{variant: {"speedup_vs_eager", "speedup_ci", "speedup_method"}}`` from the buffers.
+
+    Interleaved runs use the paired per-round ratios, as the final session does;
+    otherwise the ratio of medians, its CI on a subsample (the final figures
+    use every iteration).
+    """
+    base = series.get("eager")
+    if base is None or base.measured_count == 0:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    base_blocks = base.block_medians() if interleaved else {}
+    for name, s in series.items():
+        if name == "eager" or s.measured_count == 0:
+            continue
+        sp = stats.paired_speedup(base_blocks, s.block_medians()) if interleaved else None
+        if sp is None:
+            sp = stats.unpaired_speedup(_sample(base.phase("total")), _sample(s.phase("total")))
+        if sp is not None:
+            out[name] = {"speedup_vs_eager": sp["estimate"], "speedup_ci": sp["ci"], "speedup_method": sp["method"]}
+    return out
+
+
+def _sample(values: np.ndarray) -> np.ndarray:
+    if values.size <= LIVE_SAMPLE:
+        return values
+    return values[np.linspace(0, values.size - 1, LIVE_SAMPLE).astype(int)]
+
+
+class LiveStats(QObject):
+    """Recompute the running session's speedups periodically.
+
+    Parameters
+    ----------
+    series : callable
+        Returns the model's ``{variant: VariantSeries}``.
+    """
+
+    sig_updated = Signal(object)
+    """``{variant: {"speedup_vs_eager", "speedup_ci", "speedup_method"}}``."""
+
+    def __init__(self, series, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._series = series
+        self.session: dict[str, Any] | None = None
+        self._last_count = -1
+        self._timer = QTimer(self)
+        self._timer.setInterval(PERIOD_MS)
+        self._timer.timeout.connect(self.update)
+
+    def start(self, session: dict[str, Any]) -> None:
+        self.session = session
+        self._last_count = -1
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self.session = None
+
+    def update(self) -> None:
+        """Recompute now (if iterations arrived since the last time)."""
+        if self.session is None:
+            return
+        series = self._series()
+        count = sum(s.n for s in series.values())
+        if count == self._last_count:
+            return
+        self._last_count = count
+        interleaved = self.session.get("schedule", {}).get("kind") == "interleaved"
+        self.sig_updated.emit(live_speedups(series, interleaved))

@@ -1,0 +1,221 @@
+"""Run controls: target, device, variants, mode, iterations, warm-up, timeout,
+Run and Stop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout,
+                               QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from jitlab import DEFAULT_VARIANTS, VARIANTS
+from jitlab.core.settings import DEFAULTS
+from jitlab.gui.colors import variant_color
+from jitlab.gui.formatting import device_text
+from jitlab.gui.paths import Preferences
+
+AUTO_DEVICE = "auto"
+_PREF_KEYS = ("device", "variants", "mode", "iters", "warmup", "timeout")
+
+
+class QtControls(QWidget):
+    """The control panel of the main window."""
+
+    sig_run_requested = Signal()
+    """Run was pressed."""
+
+    sig_stop_requested = Signal()
+    """Stop was pressed."""
+
+    sig_variants_changed = Signal(list)
+    """The checked variants changed (the window sizes its runner pool to them)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._preferred_device = AUTO_DEVICE
+        self.file_label = QLabel("no module open")
+        self.file_label.setObjectName("fileLabel")
+        self.file_label.setWordWrap(True)
+        self.probe_label = QLabel("")
+        self.probe_label.setObjectName("probeLabel")
+        self.probe_label.setWordWrap(True)
+        self.probe_label.setStyleSheet("color: gray")
+
+        self.target = QComboBox()
+        self.target.setToolTip("target() or target_<name>() function of the module file")
+        self.device = QComboBox()
+        self.device.setToolTip("devices as the runner's torch reports them")
+        self.device.addItem("auto (detecting devices…)", AUTO_DEVICE)
+        self.variant_boxes: dict[str, QCheckBox] = {}
+        variants = QGridLayout()
+        variants.setContentsMargins(0, 0, 0, 0)
+        for i, name in enumerate(VARIANTS):
+            box = QCheckBox(name)
+            box.setStyleSheet(f"QCheckBox {{ color: {variant_color(name)}; font-weight: bold; }}")
+            box.setChecked(name in DEFAULT_VARIANTS)
+            box.toggled.connect(self._on_variant_toggled)
+            self.variant_boxes[name] = box
+            variants.addWidget(box, i // 2, i % 2)
+        self.mode = QComboBox()
+        self.mode.addItem("train (forward + backward)", "train")
+        self.mode.addItem("infer (forward, inference mode)", "infer")
+        self.iters = QSpinBox()
+        self.iters.setRange(1, 10_000_000)
+        self.iters.setValue(DEFAULTS["iters"])
+        self.iters.setToolTip("measured iterations per variant")
+        self.warmup = QSpinBox()
+        self.warmup.setRange(1, 10_000)
+        self.warmup.setValue(DEFAULTS["warmup"])
+        self.warmup.setToolTip("warm-up iterations: plotted and shaded, not in the statistics")
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setRange(1, 1e6)
+        self.timeout.setDecimals(0)
+        self.timeout.setSuffix(" s")
+        self.timeout.setValue(DEFAULTS["timeout"])
+        self.timeout.setToolTip("seconds of work a variant may take before its runner is killed")
+
+        self.run_button = QPushButton("Run")
+        self.run_button.setObjectName("runButton")
+        self.run_button.setToolTip("Run (Ctrl+R)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop the run, keeping every measured iteration")
+        self.stop_button.setEnabled(False)
+        self.run_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button, 1)
+        buttons.addWidget(self.stop_button)
+
+        form = QFormLayout()
+        form.addRow("Target", self.target)
+        form.addRow("Device", self.device)
+        form.addRow("Variants", variants)
+        form.addRow("Mode", self.mode)
+        form.addRow("Iterations", self.iters)
+        form.addRow("Warm-up", self.warmup)
+        form.addRow("Timeout", self.timeout)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.file_label)
+        layout.addWidget(self.probe_label)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        self.run_button.clicked.connect(self.sig_run_requested)
+        self.stop_button.clicked.connect(self.sig_stop_requested)
+
+    # ---- file and probe
+
+    def set_file(self, path: str | None, note: str = "") -> None:
+        self.file_label.setText(f"<b>{Path(path).name}</b>" if path else "no module open")
+        self.file_label.setToolTip(path or "")
+        self.probe_label.setText(note)
+        self.target.clear()
+        self.target.addItem("default target", None)
+
+    def set_probe_note(self, text: str, error: bool = False) -> None:
+        self.probe_label.setText(text)
+        self.probe_label.setStyleSheet("color: #cf222e" if error else "color: gray")
+
+    def set_targets(self, targets: list[dict[str, Any]], keep: str | None = None) -> None:
+        """Fill the target picker from the probe's ``targets`` (keeping ``keep`` selected if present)."""
+        keep = keep if keep is not None else self.target.currentData()
+        self.target.clear()
+        for t in targets:
+            label = target_label(t["name"])
+            self.target.addItem(f"{label}  {('— ' + t['doc']) if t.get('doc') else ''}".strip(), t["name"])
+            self.target.setItemData(self.target.count() - 1, f"line {t.get('line')}: {t.get('doc') or ''}",
+                                     Qt.ItemDataRole.ToolTipRole)
+        if not targets:
+            self.target.addItem("default target", None)
+        idx = self.target.findData(keep)
+        self.target.setCurrentIndex(max(idx, 0))
+
+    def note_recorded_device(self) -> None:
+        """Label a device taken from a saved session, not (yet) confirmed by a runner."""
+        if self.device.count() == 1:
+            self.device.setItemText(0, f"{self.device.itemData(0)} (as recorded)")
+
+    def set_devices(self, devices: list[dict[str, Any]]) -> None:
+        """Fill the device picker; select the preferred device, else the first GPU, else the CPU."""
+        ids = [d["id"] for d in devices]
+        current = self.device.currentData()
+        want = current if current in ids else self._preferred_device
+        self.device.clear()
+        for d in devices:
+            self.device.addItem(device_text(d), d["id"])
+        if want not in ids:
+            want = next((i for i in ids if i.startswith("cuda")), ids[0] if ids else AUTO_DEVICE)
+        self.device.setCurrentIndex(max(self.device.findData(want), 0))
+
+    # ---- values
+
+    def checked_variants(self) -> list[str]:
+        return [n for n, box in self.variant_boxes.items() if box.isChecked()]
+
+    def values(self) -> dict[str, Any]:
+        """The run settings chosen here (keys of :func:`jitlab.core.settings.make_settings`)."""
+        return {
+            "target": self.target.currentData(), "device": self.device.currentData() or AUTO_DEVICE,
+            "variants": self.checked_variants(), "mode": self.mode.currentData(), "iters": self.iters.value(),
+            "warmup": self.warmup.value(), "timeout": float(self.timeout.value()),
+        }
+
+    def apply(self, values: dict[str, Any]) -> None:
+        """Set controls from ``values`` (any subset of :meth:`values`' keys)."""
+        if values.get("variants"):
+            chosen = values["variants"]
+            chosen = chosen.split(",") if isinstance(chosen, str) else list(chosen)
+            for name, box in self.variant_boxes.items():
+                box.setChecked(name in chosen)
+        if values.get("mode") in ("train", "infer"):
+            self.mode.setCurrentIndex(self.mode.findData(values["mode"]))
+        for key, widget in (("iters", self.iters), ("warmup", self.warmup), ("timeout", self.timeout)):
+            if values.get(key) is not None:
+                widget.setValue(type(widget.value())(values[key]))
+        if values.get("device"):
+            self._preferred_device = str(values["device"])
+            idx = self.device.findData(self._preferred_device)
+            if idx < 0 and self.device.count() == 1 and self.device.itemData(0) == AUTO_DEVICE:
+                self.device.setItemData(0, self._preferred_device)
+                self.device.setItemText(0, f"{self._preferred_device} (detecting devices…)")
+            elif idx >= 0:
+                self.device.setCurrentIndex(idx)
+        if values.get("target") is not None:
+            idx = self.target.findData(values["target"])
+            if idx < 0:
+                self.target.addItem(target_label(str(values["target"])), values["target"])
+                idx = self.target.count() - 1
+            self.target.setCurrentIndex(idx)
+
+    def restore(self, prefs: Preferences) -> None:
+        values = {k: prefs.get(f"run/{k}") for k in _PREF_KEYS}
+        if values["variants"] is not None:
+            values["variants"] = prefs.get("run/variants", [], list)
+        self.apply({k: v for k, v in values.items() if v not in (None, "", [])})
+
+    def save(self, prefs: Preferences) -> None:
+        values = self.values()
+        for key in _PREF_KEYS:
+            prefs.set(f"run/{key}", values[key])
+
+    # ---- state
+
+    def set_running(self, running: bool, can_run: bool = True) -> None:
+        self.run_button.setEnabled(not running and can_run and bool(self.checked_variants()))
+        self.stop_button.setEnabled(running)
+        for w in (self.target, self.device, self.mode, self.iters, self.warmup, self.timeout,
+                  *self.variant_boxes.values()):
+            w.setEnabled(not running)
+
+    def _on_variant_toggled(self, _on: bool) -> None:
+        checked = self.checked_variants()
+        if self.stop_button.isEnabled():
+            return
+        self.run_button.setEnabled(bool(checked) and self.file_label.toolTip() != "")
+        self.sig_variants_changed.emit(checked)
+
+
+def target_label(name: str) -> str:
+    """``target()`` for the default target, ``target_<name>()`` otherwise."""
+    return "target()" if name in ("default", "target") else f"target_{name}()"

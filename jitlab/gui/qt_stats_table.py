@@ -1,0 +1,217 @@
+"""The statistics table: one row per variant, updating during the run.
+
+A failed or timed-out variant shows its message in place (spanning the
+number columns); one click on the row opens the traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
+
+from jitlab.gui.colors import variant_qcolor
+from jitlab.gui.formatting import (DASH, first_line, fmt_bytes, fmt_check, fmt_ms, fmt_phase, fmt_speedup,
+                                   location_text)
+from jitlab.gui.run_model import RunModel, is_failure
+from jitlab.gui.throttle import ThrottledRedraw
+
+#: Refresh period of the live numbers (readable, not flickering).
+REFRESH_MS = 500
+
+COLUMNS = (
+    ("variant", "Variant"), ("status", "Status"), ("fwd", "fwd ms (IQR)"), ("bwd", "bwd ms (IQR)"),
+    ("total", "total ms (IQR)"), ("min", "min ms"), ("speedup", "speedup vs eager [95% CI]"), ("build", "build ms"),
+    ("first", "1st call ms"), ("check", "check"), ("memory", "peak device mem"),
+)
+COLUMN_KEYS = [key for key, _ in COLUMNS]
+MESSAGE_COLUMN = COLUMN_KEYS.index("fwd")
+_STATUS_COLORS = {"ok": QColor("#1a7f37"), "failed": QColor("#cf222e"), "timeout": QColor("#cf222e"),
+                  "stopped": QColor("#9a6700"), "not_applicable": QColor("#57606a")}
+
+
+class StatsTableModel(QAbstractTableModel):
+    """Qt table model over a :class:`RunModel` (a snapshot refreshed by :meth:`refresh`)."""
+
+    def __init__(self, model: RunModel, parent=None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.rows: list[dict[str, Any]] = []
+
+    # ---- snapshot
+
+    def refresh(self) -> None:
+        """Recompute every row from the run model."""
+        old = [r["variant"] for r in self.rows]
+        rows = [self._row(name) for name in self.model.variants] if self.model.session else []
+        if [r["variant"] for r in rows] != old:
+            self.beginResetModel()
+            self.rows = rows
+            self.endResetModel()
+        else:
+            self.rows = rows
+            if rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
+
+    def _row(self, name: str) -> dict[str, Any]:
+        rec = self.model.display_record(name)
+        st = self.model.phase_stats(name)
+        status = rec["status"]
+        if status in ("running", "pending") and name in self.model.progress:
+            status_text = {"warmup": "warming up", "done": status}.get(self.model.progress[name].phase,
+                                                                     self.model.progress[name].phase)
+        else:
+            status_text = status.replace("_", " ")
+        total = st.get("total")
+        error = rec.get("error")
+        memory = rec.get("peak_memory_bytes")
+        return {
+            "variant": name, "status": status, "status_text": status_text, "stats": st,
+            "failure": is_failure(rec) and bool(error), "error": error,
+            "text": {
+                "variant": name, "status": status_text,
+                "fwd": fmt_phase(st.get("fwd")), "bwd": fmt_phase(st.get("bwd")), "total": fmt_phase(total),
+                "min": fmt_ms(total["min"]) if total else DASH,
+                "speedup": fmt_speedup(rec, name) if total else DASH,
+                "build": fmt_ms(rec.get("build_ms")), "first": fmt_ms(rec.get("first_call_ms")),
+                "check": fmt_check(rec, name), "memory": fmt_bytes(memory),
+            },
+            "message": self._message(rec) if is_failure(rec) and error else "",
+        }
+
+    @staticmethod
+    def _message(rec: dict[str, Any]) -> str:
+        error = rec["error"]
+        where = location_text(error)
+        text = first_line(error.get("message"))
+        hint = "click for the traceback" if error.get("traceback") else "click for details"
+        return f"{text}{f'   [{where}]' if where and where not in text else ''}   — {hint}"
+
+    def row_of(self, variant: str) -> int:
+        for i, r in enumerate(self.rows):
+            if r["variant"] == variant:
+                return i
+        return -1
+
+    def cell_text(self, variant: str, key: str) -> str:
+        """The text shown for ``variant`` in column ``key`` (the message for a failure's span)."""
+        row = self.rows[self.row_of(variant)]
+        if row["failure"] and key == "fwd":
+            return row["message"]
+        return row["text"][key]
+
+    # ---- QAbstractTableModel
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return _HEADER_TIPS.get(COLUMN_KEYS[section])
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        key = COLUMN_KEYS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cell_text(row["variant"], key)
+        if role == Qt.ItemDataRole.SizeHintRole and row["failure"] and key == "fwd":
+            return QSize(60, 22)  # the message spans the number columns: keep it out of their widths
+        if role == Qt.ItemDataRole.DecorationRole and key == "variant":
+            return variant_qcolor(row["variant"])
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if key == "status" or (row["failure"] and key == "fwd"):
+                return _STATUS_COLORS.get(row["status"])
+        if role == Qt.ItemDataRole.FontRole and key == "variant":
+            f = QFont()
+            f.setBold(True)
+            return f
+        if role == Qt.ItemDataRole.TextAlignmentRole and key not in ("variant", "status", "check") \
+                and not (row["failure"] and key == "fwd"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, key)
+        return None
+
+    def _tooltip(self, row: dict, key: str) -> str | None:
+        if row["failure"] and key in ("status", "fwd"):
+            return (row["error"].get("message") or "") + "\n\nClick to see the traceback."
+        st = row["stats"].get(key) if key in ("fwd", "bwd", "total") else None
+        if st:
+            return (f"median {fmt_ms(st['median'])} ms, quartiles {fmt_ms(st['p25'])}–{fmt_ms(st['p75'])} ms, "
+                    f"min {fmt_ms(st['min'])}, mean {fmt_ms(st['mean'])}, {st['n']} iterations")
+        if key == "min":
+            parts = [f"{p} {fmt_ms(row['stats'][p]['min'])}" for p in ("fwd", "bwd") if row["stats"].get(p)]
+            return "smallest total time; smallest " + ", ".join(parts) if parts else None
+        if key == "memory" and row["text"]["memory"] == DASH:
+            return "peak device memory is measured on CUDA devices"
+        return None
+
+
+_HEADER_TIPS = {
+    "fwd": "forward time: median (interquartile range) of the steady-state iterations",
+    "bwd": "backward time (train mode): median (interquartile range)",
+    "total": "forward + backward: median (interquartile range)",
+    "min": "smallest total time of one iteration",
+    "speedup": "eager's time divided by this variant's, with its 95% bootstrap confidence interval",
+    "build": "time to script / trace / wrap the module",
+    "first": "time of the first call (compile's includes compiling)",
+    "check": "largest difference from eager's output",
+    "memory": "peak device memory allocated (CUDA)",
+}
+
+
+class QtStatsTable(QWidget):
+    """The statistics table view of a :class:`RunModel`."""
+
+    sig_error_requested = Signal(str)
+    """The user asked for a failed variant's traceback (by clicking its row)."""
+
+    def __init__(self, model: RunModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.table_model = StatsTableModel(model, self)
+        self.view = QTableView()
+        self.view.setModel(self.table_model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().setVisible(False)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.throttle = ThrottledRedraw(self, self.refresh, REFRESH_MS)
+        self.view.clicked.connect(self._on_clicked)
+        model.sig_reset.connect(self.refresh)
+        model.sig_stats_changed.connect(self.refresh)
+        model.sig_finished.connect(self.refresh)
+        model.sig_iterations_added.connect(self.throttle.mark)
+        model.sig_progress_changed.connect(self.throttle.mark)
+
+    def refresh(self) -> None:
+        """Recompute the rows now."""
+        self.table_model.refresh()
+        self.view.clearSpans()
+        for i, row in enumerate(self.table_model.rows):
+            if row["failure"]:
+                self.view.setSpan(i, MESSAGE_COLUMN, 1, len(COLUMNS) - MESSAGE_COLUMN)
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        if not index.isValid() or index.row() >= len(self.table_model.rows):
+            return
+        row = self.table_model.rows[index.row()]
+        if row["failure"] and COLUMN_KEYS[index.column()] in ("status", "fwd", "variant"):
+            self.sig_error_requested.emit(row["variant"])

@@ -1,0 +1,199 @@
+"""One runner child process behind a ``QProcess``.
+
+Output is read as it arrives (``readyReadStandardOutput``), split into lines
+and decoded without blocking; nothing here waits on the process. Signals are
+connected once, in ``__init__``.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import sys
+import weakref
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
+
+from jitlab.core import protocol as P
+from jitlab.engine.launch import runner_command, runner_env
+
+#: Lines of a runner's stderr kept for its failure message.
+STDERR_TAIL_LINES = 30
+
+_LIVE: "weakref.WeakSet[QtRunnerProcess]" = weakref.WeakSet()
+
+
+def live_processes() -> list["QtRunnerProcess"]:
+    """Runner processes that have been started and have not ended."""
+    return [p for p in list(_LIVE) if p.is_running() and shiboken6.isValid(p.proc)]
+
+
+class QtRunnerProcess(QObject):
+    """A ``python -m jitlab.runner`` child speaking the JSON-lines protocol.
+
+    Messages that arrive before an owner :meth:`adopt` s the runner (its
+    ``ready``, or an early death) are held and replayed to the owner.
+
+    Parameters
+    ----------
+    python : str, optional
+        Interpreter for the runner (default: ``$JITLAB_PYTHON`` or this one).
+    parent : QObject, optional
+    """
+
+    sig_message = Signal(object, object)
+    """``(runner, message)``: one decoded protocol message."""
+
+    sig_garbage = Signal(object, str)
+    """``(runner, text)``: a line that is not a protocol message (the runner is killed)."""
+
+    sig_exited = Signal(object, object, object, str)
+    """``(runner, exit_code, signal_number, stderr_tail)``: the process ended or failed to start."""
+
+    def __init__(self, python: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.python = python
+        self.variant: str | None = None
+        self.ready_message: dict | None = None
+        self.exit_info: tuple[int | None, int | None, str] | None = None
+        self.killed = False
+        self._adopted = False
+        self._held: list[tuple[str, tuple]] = []
+        self._lines = P.LineBuffer()
+        self._err_lines = P.LineBuffer()
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
+        self._garbage_seen = False
+        self._pid = 0
+        self._started = False
+
+        self.proc = QProcess(self)
+        argv = runner_command(python)
+        self.proc.setProgram(argv[0])
+        self.proc.setArguments(argv[1:])
+        env = QProcessEnvironment()
+        for key, value in runner_env().items():
+            env.insert(key, value)
+        self.proc.setProcessEnvironment(env)
+        if sys.platform != "win32":
+            flags = (QProcess.UnixProcessFlag.CreateNewSession | QProcess.UnixProcessFlag.ResetSignalHandlers
+                     | QProcess.UnixProcessFlag.IgnoreSigPipe)
+            self.proc.setUnixProcessParameters(flags)
+        self.proc.readyReadStandardOutput.connect(self._on_stdout)
+        self.proc.readyReadStandardError.connect(self._on_stderr)
+        self.proc.finished.connect(self._on_finished)
+        self.proc.errorOccurred.connect(self._on_error)
+        self.proc.started.connect(self._on_started)
+
+    # ---- public API
+
+    def start(self) -> None:
+        """Start the process (returns at once; the runner imports torch in the background)."""
+        _LIVE.add(self)
+        self._started = True
+        self.proc.start()
+
+    @property
+    def pid(self) -> int:
+        return self._pid or int(self.proc.processId() or 0)
+
+    def is_running(self) -> bool:
+        """Started and not yet ended (known without touching the ``QProcess``)."""
+        return self._started and self.exit_info is None
+
+    @property
+    def is_ready(self) -> bool:
+        return self.ready_message is not None and self.exit_info is None
+
+    def send(self, command: dict[str, Any]) -> None:
+        """Write one command to the runner's stdin (buffered by Qt; never blocks)."""
+        if not self.is_running():
+            return
+        self.proc.write(P.encode(command))
+
+    def kill(self) -> None:
+        """Kill the runner and everything it started (its whole session)."""
+        if self.killed or not self.is_running():
+            return
+        self.killed = True
+        pid = self.pid
+        if pid and sys.platform != "win32":
+            try:
+                os.killpg(pid, signal.SIGKILL)
+                return
+            except (ProcessLookupError, PermissionError, OSError):
+                pass
+        self.proc.kill()
+
+    def adopt(self) -> list[tuple[str, tuple]]:
+        """Stop holding events; return the held ``(kind, args)`` pairs in order.
+
+        ``kind`` is ``"message"``, ``"garbage"`` or ``"exited"``; the owner
+        connects to the signals before calling this and replays the list.
+        """
+        self._adopted = True
+        held, self._held = self._held, []
+        return held
+
+    def stderr_tail(self) -> str:
+        return "\n".join(self._stderr_tail)
+
+    # ---- private
+
+    def _emit(self, kind: str, *args: Any) -> None:
+        if not self._adopted:
+            self._held.append((kind, args))
+            return
+        {"message": self.sig_message, "garbage": self.sig_garbage, "exited": self.sig_exited}[kind].emit(self, *args)
+
+    def _on_started(self) -> None:
+        self._pid = int(self.proc.processId() or 0)
+
+    def _on_stdout(self) -> None:
+        self._consume(bytes(self.proc.readAllStandardOutput().data()))
+
+    def _consume(self, chunk: bytes) -> None:
+        for line in self._lines.feed(chunk):
+            if self._garbage_seen:
+                return
+            try:
+                msg = P.decode(line)
+            except P.ProtocolError as exc:
+                self._garbage_seen = True
+                self._emit("garbage", str(exc))
+                self.kill()
+                return
+            if msg.get("t") == P.READY and self.ready_message is None:
+                self.ready_message = msg
+            self._emit("message", msg)
+
+    def _on_stderr(self) -> None:
+        chunk = bytes(self.proc.readAllStandardError().data())
+        for line in self._err_lines.feed(chunk):
+            self._stderr_tail.append(line.decode("utf-8", errors="replace"))
+
+    def _on_finished(self, exit_code: int, exit_status: QProcess.ExitStatus) -> None:
+        if self.exit_info is not None:
+            return
+        self._consume(bytes(self.proc.readAllStandardOutput().data()) + b"\n")
+        self._on_stderr()
+        rest = self._err_lines.rest()
+        if rest.strip():
+            self._stderr_tail.append(rest.decode("utf-8", errors="replace"))
+        if exit_status == QProcess.ExitStatus.CrashExit:
+            code, sig = None, exit_code or (int(signal.SIGKILL) if self.killed else None)
+        else:
+            code, sig = exit_code, None
+        self._finish(code, sig, self.stderr_tail())
+
+    def _on_error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart and self.exit_info is None:
+            program = self.proc.program()
+            self._finish(127, None, f"could not start the runner ({program}): {self.proc.errorString()}")
+
+    def _finish(self, code: int | None, sig: int | None, tail: str) -> None:
+        self.exit_info = (code, sig, tail)
+        _LIVE.discard(self)
+        self._emit("exited", code, sig, tail)

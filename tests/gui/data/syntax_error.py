@@ -1,0 +1,5 @@
+import torch
+
+
+def target(:
+    return torch.nn.Linear(2, 2), torch.rand(1, 2)

@@ -1,0 +1,128 @@
+"""Runs driven from the window, in real runner processes on the CPU."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from jitlab.core import session as S
+from jitlab.gui.formatting import fmt_phase, fmt_speedup
+from jitlab.gui.qt_stats_table import COLUMN_KEYS, COLUMNS, MESSAGE_COLUMN
+from tests.gui.conftest import DATA, EXAMPLES, RUN_TIMEOUT_MS, configure, open_and_wait_ready, run_to_end
+
+
+def test_open_run_fills_rows_and_plots_and_stats_match_the_session_file(qtbot, window):
+    win = window
+    variants = ["eager", "script"]
+    configure(win, variants, iters=12)
+    open_and_wait_ready(qtbot, win, EXAMPLES / "gated.py", variants)
+    assert win.controls.target.count() >= 1
+    assert win.controls.device.currentData() == "cpu"
+    pooled = set(win.bench.pool.pids())
+
+    with qtbot.waitSignal(win.bench.sig_run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        win.actions["run"].trigger()
+        assert set(win.bench.controller.pids().values()) <= pooled  # the pre-started runners do the run
+        assert not win.controls.run_button.isEnabled() and win.controls.stop_button.isEnabled()
+    session = blocker.args[0]
+
+    assert [r["variant"] for r in win.stats.table_model.rows] == variants
+    for v in variants:
+        assert session["variants"][v]["status"] == S.STATUS_OK
+        fwd = win.timing.curves[v]["fwd"].getData()[1]
+        assert np.isfinite(fwd).sum() == 12  # every measured iteration is plotted
+        assert win.timing.curves[v]["fwd_warm"].getData()[1].size >= 1  # and the warm-up, faded
+        assert "12 measured" in win.progress.status_text(v)
+    win.tabs.setCurrentWidget(win.distribution)  # a hidden view catches up when shown
+    assert len(win.distribution.plots["total"].listDataItems()) >= 2
+    win.distribution.set_mode("hist")
+    assert len(win.distribution.plots["fwd"].listDataItems()) == 2
+    assert "eager" in win.timing.show_readout(5, "fwd") and "ms" in win.timing.show_readout(5, "bwd")
+
+    qtbot.waitUntil(lambda: win.bench.last_autosave is not None, timeout=RUN_TIMEOUT_MS)
+    saved = S.load(win.bench.last_autosave)
+    for v in variants:
+        rec = saved["variants"][v]
+        assert win.model.phase_stats(v) == rec["stats"]
+        for phase in ("fwd", "bwd", "total"):
+            assert win.stats.table_model.cell_text(v, phase) == fmt_phase(rec["stats"][phase])
+        assert win.stats.table_model.cell_text(v, "speedup") == fmt_speedup(rec, v)
+        assert win.stats.table_model.cell_text(v, "min") != "–"
+    assert saved["variants"]["script"]["speedup_ci"] is not None
+    assert win.controls.run_button.isEnabled()
+
+
+def test_stop_mid_run_keeps_the_measured_iterations(qtbot, window):
+    win = window
+    configure(win, ["eager"], iters=2_000_000, mode="infer")
+    open_and_wait_ready(qtbot, win, DATA / "tiny.py", ["eager"])
+    win.actions["run"].trigger()
+    qtbot.waitUntil(lambda: win.model.measured("eager") >= 300, timeout=RUN_TIMEOUT_MS)
+
+    with qtbot.waitSignal(win.bench.sig_run_finished, timeout=2000) as blocker:  # killed within 2 s
+        win.actions["stop"].trigger()
+    session = blocker.args[0]
+    rec = session["variants"]["eager"]
+    measured = [it for it in rec["iterations"] if not it["warmup"]]
+    assert rec["status"] == S.STATUS_STOPPED
+    assert len(measured) >= 300
+    assert len(measured) == win.model.measured("eager") == rec["stats"]["fwd"]["n"]
+    assert win.stats.table_model.cell_text("eager", "status") == "stopped"
+    assert "stopped at" in win.progress.rows["eager"].bar.format()
+    qtbot.waitUntil(lambda: win.bench.last_autosave is not None, timeout=RUN_TIMEOUT_MS)
+    saved = S.load(win.bench.last_autosave)
+    assert saved["settings"]["stopped"] and len(saved["variants"]["eager"]["iterations"]) == len(rec["iterations"])
+
+
+def test_failing_variants_are_shown_in_place_while_the_others_finish(qtbot, window):
+    win = window
+    variants = ["eager", "script", "trace"]
+    configure(win, variants, iters=5)
+    open_and_wait_ready(qtbot, win, DATA / "unscriptable_crash.py", variants)
+    session = run_to_end(qtbot, win)
+    recs = session["variants"]
+    assert recs["eager"]["status"] == S.STATUS_OK and recs["eager"]["stats"]["fwd"]["n"] == 5
+    assert recs["script"]["status"] == S.STATUS_FAILED
+    assert recs["script"]["error"]["location"]["file"].endswith("unscriptable_crash.py")
+    assert recs["trace"]["status"] == S.STATUS_FAILED and "code 3" in recs["trace"]["error"]["message"]
+
+    table = win.stats.table_model
+    row = table.row_of("script")
+    assert "failed" in table.cell_text("script", "status")
+    assert "unscriptable_crash.py, line" in table.cell_text("script", "fwd")
+    assert win.stats.view.columnSpan(row, MESSAGE_COLUMN) == len(COLUMNS) - MESSAGE_COLUMN
+    assert "exited with code 3" in table.cell_text("trace", "fwd")
+    assert table.cell_text("eager", "fwd") != "–"
+
+    # the traceback is one click away, the user's file and line first
+    index = table.index(row, COLUMN_KEYS.index("status"))
+    qtbot.mouseClick(win.stats.view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=win.stats.view.visualRect(index).center())
+    qtbot.waitUntil(lambda: win.error_dialog is not None and win.error_dialog.isVisible())
+    location = win.error_dialog.findChild(type(win.banner.label), "errorLocation")
+    line = recs["script"]["error"]["location"]["line"]
+    assert location is not None and f"unscriptable_crash.py, line {line}" in location.text()
+    assert "Traceback" in win.error_dialog.traceback.toPlainText()
+    win.error_dialog.close()
+
+    # a variant that never returns is timed out and killed; eager still finishes
+    configure(win, ["eager", "trace"], iters=5, timeout=6)
+    open_and_wait_ready(qtbot, win, DATA / "hang_when_traced.py", ["eager", "trace"])
+    session = run_to_end(qtbot, win)
+    assert session["variants"]["trace"]["status"] == S.STATUS_TIMEOUT
+    assert session["variants"]["eager"]["status"] == S.STATUS_OK
+    assert "timed out after 6 s" in win.stats.table_model.cell_text("trace", "fwd")
+    assert win.progress.rows["trace"].bar.format() == "timed out"
+
+
+def test_the_gui_process_never_imports_torch(qtbot, window):
+    configure(window, ["eager", "trace"], iters=5)
+    open_and_wait_ready(qtbot, window, EXAMPLES / "gated.py", ["eager", "trace"])
+    session = run_to_end(qtbot, window)
+    assert all(v["status"] == S.STATUS_OK for v in session["variants"].values())
+    assert "torch" not in sys.modules
+    # (jitlab.runner modules may be here: pytest imports every test module, some of which test the runner's
+    # pure-Python helpers; what matters is that torch itself never loads in this process.)
+    assert not [m for m in sys.modules if m.startswith("torch.")]
