@@ -33,7 +33,7 @@ SHOTS = {
     "graphs-lstm-h100": ([str(H100_LSTM), "--tab", "graphs"], "the LSTM's graphs, recorded on an H100"),
     "kernels-lstm-h100": ([str(H100_LSTM), "--tab", "kernels"], "the LSTM's kernels, recorded on an H100"),
     "compile-gated-h100": ([str(H100_GATED), "--tab", "compile"], "torch.compile's graphs and code"),
-    "runs-compare": (["--tab", "runs"], "the Runs list with two saved runs"),
+    "runs-compare": ([str(RUN_PAIR[1]), "--tab", "runs"], "the Runs list with two saved runs"),
 }
 
 

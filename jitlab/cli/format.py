@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from jitlab.core.formatting import fmt_ms
+
 
 def ms(stat: dict | None) -> str:
     """``median (IQR)`` of one phase, or a dash."""
     if not stat:
         return "-"
-    return f"{_num(stat['median'])} ±{_num(stat['iqr'] / 2)}"
-
-
-def _num(x: float) -> str:
-    if x >= 100:
-        return f"{x:.0f}"
-    if x >= 10:
-        return f"{x:.1f}"
-    if x >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
+    return f"{fmt_ms(stat['median'])} ±{fmt_ms(stat['iqr'] / 2)}"
 
 
 def speedup(v: dict, name: str) -> str:
@@ -48,7 +40,7 @@ def check(v: dict, name: str = "") -> str:
 
 
 def opt_ms(x: float | None) -> str:
-    return "-" if x is None else _num(x)
+    return fmt_ms(x, dash="-")
 
 
 def session_table(session: dict[str, Any]) -> str:

@@ -469,4 +469,6 @@ def describe_exit(code: int | None, sig: int | None) -> str:
         except ValueError:
             name = str(sig)
         return f"runner exited with signal {sig} ({name})"
+    if code is None:
+        return "the runner process could not be started"
     return f"runner exited with code {code}"

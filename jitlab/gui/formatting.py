@@ -5,21 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-DASH = "–"
-
-
-def fmt_ms(x: float | None) -> str:
-    """Milliseconds with three significant figures or so."""
-    if x is None:
-        return DASH
-    ax = abs(x)
-    if ax >= 100:
-        return f"{x:.0f}"
-    if ax >= 10:
-        return f"{x:.1f}"
-    if ax >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
+from jitlab.core.formatting import DASH, fmt_ms  # noqa: F401 - re-exported for the views
 
 
 def fmt_phase(stat: dict | None) -> str:

@@ -71,6 +71,8 @@ class QtCodePane(QWidget):
         self.hint = QLabel()
         self.hint.setStyleSheet(HINT_STYLE)
         self.hint.setTextFormat(Qt.TextFormat.RichText)
+        # Many groups make a long line of links; wrapping keeps it from widening the whole window.
+        self.hint.setWordWrap(True)
         self.hint.linkActivated.connect(self._on_hint_link)
         self.hint.hide()
         self.editor = QtCodeEdit()

@@ -131,8 +131,18 @@ class QtControls(QWidget):
         idx = self.target.findData(keep)
         self.target.setCurrentIndex(max(idx, 0))
 
-    def note_recorded_device(self) -> None:
-        """Label a device taken from a saved session, not (yet) confirmed by a runner."""
+    def note_recorded_device(self, device_id: str | None = None, name: str | None = None) -> None:
+        """Show the device a saved session was recorded on, even one this machine lacks."""
+        if device_id:
+            idx = self.device.findData(device_id)
+            label = f"{device_id} — {name or '?'} (as recorded)"
+            if idx < 0:
+                self.device.addItem(label, device_id)
+                idx = self.device.count() - 1
+            elif "detecting" in self.device.itemText(idx):
+                self.device.setItemText(idx, label)
+            self.device.setCurrentIndex(idx)
+            return
         if self.device.count() == 1:
             self.device.setItemText(0, f"{self.device.itemData(0)} (as recorded)")
 

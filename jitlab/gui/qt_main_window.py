@@ -157,7 +157,8 @@ class MainWindow(QMainWindow):
         settings = session["settings"]
         self.controls.set_file(settings.get("file"), f"saved session {path.name}")
         self.controls.apply(settings)
-        self.controls.note_recorded_device()
+        recorded = (session.get("env") or {}).get("device") or {}
+        self.controls.note_recorded_device(recorded.get("id"), recorded.get("name"))
         module = settings.get("file")
         self.bench.file = module if module and Path(module).is_file() else None
         self.setWindowTitle(f"jitlab — {path.name}")

@@ -54,8 +54,8 @@ def test_ci_narrows_with_more_rounds(jitlab_run, tmp_path):
         assert lo <= v["speedup_vs_eager"] <= hi
         return hi - lo, v["speedup_vs_eager"]
 
-    w_few, sp_few = width(12, tmp_path / "few")
-    w_many, sp_many = width(96, tmp_path / "many")
+    w_few, sp_few = width(10, tmp_path / "few")
+    w_many, sp_many = width(200, tmp_path / "many")
     assert w_many < w_few
     assert 1.6 < sp_many < 2.2
 
