@@ -95,6 +95,11 @@ class QtControls(QWidget):
         form.addRow("Iterations", self.iters)
         form.addRow("Warm-up", self.warmup)
         form.addRow("Timeout", self.timeout)
+        self.cpu_fusion = QCheckBox("CPU fusion (diagnostic)")
+        self.cpu_fusion.setToolTip(
+            "Let NNC fuse on CPU through its interpreter (this torch has no LLVM), so that fusion groups can be\n"
+            "seen without a GPU. Script and trace become much slower: their timings are diagnostic only.")
+        form.addRow("", self.cpu_fusion)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.file_label)
@@ -169,6 +174,7 @@ class QtControls(QWidget):
             "target": self.target.currentData(), "device": self.device.currentData() or AUTO_DEVICE,
             "variants": self.checked_variants(), "mode": self.mode.currentData(), "iters": self.iters.value(),
             "warmup": self.warmup.value(), "timeout": float(self.timeout.value()),
+            "cpu_fusion": self.cpu_fusion.isChecked(),
         }
 
     def apply(self, values: dict[str, Any]) -> None:
@@ -180,6 +186,8 @@ class QtControls(QWidget):
                 box.setChecked(name in chosen)
         if values.get("mode") in ("train", "infer"):
             self.mode.setCurrentIndex(self.mode.findData(values["mode"]))
+        if values.get("cpu_fusion") is not None:
+            self.cpu_fusion.setChecked(bool(values["cpu_fusion"]))
         for key, widget in (("iters", self.iters), ("warmup", self.warmup), ("timeout", self.timeout)):
             if values.get(key) is not None:
                 widget.setValue(type(widget.value())(values[key]))
