@@ -32,6 +32,8 @@ def run_once(example: Path, schedule: str, args: argparse.Namespace) -> dict:
         cmd = [sys.executable, "-m", "jitlab", "run", str(example), "--device", args.device,
                "--variants", "eager,script", "--iters", str(args.iters), "--schedule", schedule,
                "--no-introspect", "-q", "--out", str(out)]
+        if args.pin_cpus:
+            cmd += ["--pin-cpus", args.pin_cpus]
         env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if not out.exists():
@@ -66,9 +68,11 @@ def main() -> int:
     p.add_argument("--device", default="cuda")
     p.add_argument("--iters", type=int, default=200)
     p.add_argument("--examples", default="conv2d,lstm")
+    p.add_argument("--pin-cpus", help="passed to jitlab run (e.g. auto)")
     p.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
     args = p.parse_args()
-    results: dict = {"device": args.device, "iters": args.iters, "date": date.today().isoformat(), "examples": {}}
+    results: dict = {"device": args.device, "iters": args.iters, "pin_cpus": args.pin_cpus,
+                     "date": date.today().isoformat(), "examples": {}}
     lines = ["| example | schedule | run | script speedup | 95% CI | half-width | eager ms | script ms |",
              "|---|---|---|---|---|---|---|---|"]
     for name in args.examples.split(","):
@@ -93,7 +97,8 @@ def main() -> int:
     stem = out_dir / f"fairness-{dev}-{results['date']}"
     stem.with_suffix(".json").write_text(json.dumps(results, indent=1))
     md = [f"# Repeatability of script-over-eager speedups on {dev}", "",
-          f"`python benchmarks/fairness.py --device {args.device} --iters {args.iters}`; torch "
+          f"`python benchmarks/fairness.py --device {args.device} --iters {args.iters}"
+          + (f" --pin-cpus {args.pin_cpus}" if args.pin_cpus else "") + "`; torch "
           f"{results.get('env', {}).get('torch')}", ""] + lines + [""]
     for name, per in results["examples"].items():
         for schedule, r in per.items():

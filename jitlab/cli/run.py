@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--block", type=int, help="iterations per block (default: chosen for ~100 ms blocks)")
     p.add_argument("--seed", type=int, default=0, help="torch/numpy/random seed before the target is built")
     p.add_argument("--threads", type=int, help="torch CPU threads in every variant (default: torch's default)")
+    p.add_argument("--pin-cpus", metavar="auto|LIST",
+                   help="pin every runner to the same CPU cores (auto: the last core for a GPU, the last "
+                        "--threads cores for a CPU; or a list such as 2,3); Linux only")
     p.add_argument("--cpu-fusion", action="store_true",
                    help="diagnostic: let NNC fuse on CPU through its interpreter (timings become diagnostic)")
     p.add_argument("--no-introspect", action="store_true", help="skip graphs and kernel lists")
@@ -118,6 +121,7 @@ def run_main(argv: list[str]) -> int:
             iters=args.iters, warmup=args.warmup, timeout=args.timeout, schedule=args.schedule,
             budget=args.budget, precision=args.precision, block=args.block, seed=args.seed, threads=args.threads,
             cpu_fusion=args.cpu_fusion, introspect=not args.no_introspect, trace_out=args.trace_out,
+            pin_cpus=args.pin_cpus,
         )
     except InputError as exc:
         print(f"jitlab run: {exc}", file=sys.stderr)

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "threads": None,
     "matmul_precision": "highest",
     "cpu_fusion": False,
+    "pin_cpus": None,
     "introspect": True,
     "trace_out": None,
 }

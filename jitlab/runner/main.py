@@ -19,6 +19,7 @@ from typing import Any, Iterator
 import torch
 
 from jitlab.core import protocol as P
+from jitlab.runner import affinity
 from jitlab.runner import env as E
 from jitlab.runner import loader
 from jitlab.runner.channel import Channel
@@ -116,6 +117,13 @@ class Runner:
         target = loader.call_target(module, self.path, cfg.get("target"), self.device)
         self.target = target
         env = E.full_env(self.device)
+        if cfg.get("pin_cpus") and hasattr(os, "sched_setaffinity"):
+            # Applied after the (parallel) import and load, before anything is built or timed.
+            cpus = affinity.choose(str(cfg["pin_cpus"]), self.device.type, torch.get_num_threads())
+            env["cpu_affinity"] = affinity.pin(cpus)
+            if self.device.type == "cpu" and torch.get_num_threads() > len(cpus):
+                torch.set_num_threads(len(cpus))
+                env["threads"] = len(cpus)
         base = {"t": P.LOADED, "env": env, "target": target.name, "script_module": target.is_script_module,
                 "notes": notes}
         if target.is_script_module and self.variant == "eager":
@@ -272,7 +280,7 @@ def main() -> int:
             return 3
         try:
             handler(cmd)
-        except (loader.UserInputError, E.DeviceError) as exc:
+        except (loader.UserInputError, E.DeviceError, affinity.AffinityError) as exc:
             loc = getattr(exc, "location", None)
             channel.send({
                 "t": P.ERROR, "phase": P.PHASE_LOAD, "kind": "input", "fatal": True,

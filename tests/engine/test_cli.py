@@ -110,3 +110,15 @@ def test_thousands_of_iterations_stream_completely(jitlab_run):
         measured = [it for it in v["iterations"] if not it["warmup"]]
         assert len(measured) == 20000
         assert [it["i"] for it in v["iterations"]] == list(range(len(v["iterations"])))
+
+
+def test_pin_cpus_puts_every_runner_on_the_same_core(jitlab_run):
+    import os
+
+    last = max(os.sched_getaffinity(0))
+    r = jitlab_run(DATA / "linear.py", "--pin-cpus", str(last), iters=3)
+    assert r.rc == 0, r.err
+    assert r.session["env"]["cpu_affinity"] == [last]
+    assert r.session["env"]["threads"] == 1
+    bad = jitlab_run(DATA / "linear.py", "--pin-cpus", "4096", iters=3)
+    assert bad.rc == 2 and "4096" in bad.err and "not available" in bad.err
