@@ -52,14 +52,15 @@ def make(name: str, data_dir: Path) -> None:
 
 def main(argv: list[str]) -> int:
     IMAGES.mkdir(parents=True, exist_ok=True)
-    names = argv or list(SHOTS)
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        sessions = data / "sessions"
-        sessions.mkdir(parents=True)
-        for i, src in enumerate(RUN_PAIR):
-            shutil.copy(src, sessions / f"2026112{i}-120000-gated.json")
-        for name in names:
+    for name in argv or list(SHOTS):
+        # Each picture gets its own data folder, so runs made for one never appear in another.
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp)
+            if name == "runs-compare":
+                sessions = data / "sessions"
+                sessions.mkdir(parents=True)
+                for i, src in enumerate(RUN_PAIR):
+                    shutil.copy(src, sessions / f"2026112{i}-120000-gated.json")
             make(name, data)
     return 0
 

@@ -19,13 +19,16 @@ usage: jitlab [FILE.py | SESSION.json] [--run] [--screenshot PNG]   open the des
 
 examples:
   jitlab                                   empty window with the bundled examples
-  jitlab examples/conv2d.py --run          open a module and run it at once
+  jitlab resources/examples/conv2d.py --run    open a module and run it at once
   jitlab run                               the bundled Conv2d example, on CPU or the first GPU
   jitlab run my_layer.py --device cuda:0 --variants eager,script,trace,compile --out s.json
   jitlab show s.json --variant script --what fusion
   jitlab devices
 
-`jitlab run --help` and `jitlab show --help` list every option.
+app options: --run, --screenshot PNG (save the window once the run or load finishes, then exit),
+  --tab timing|distribution|graphs|kernels|compile|runs, and --variants/--device/--target/--mode/
+  --iters/--warmup/--timeout/--python to preset the controls (`jitlab FILE.py --help` lists them).
+`jitlab run --help` and `jitlab show --help` list every option of those commands.
 Exit status: 0 every requested variant ran; 1 some variant failed or timed out;
 2 nothing could run (bad arguments, file missing or broken, no target).
 """

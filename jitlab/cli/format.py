@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jitlab.core.formatting import fmt_ms
+from jitlab.core.formatting import fmt_ms, fmt_ratio
 
 
 def ms(stat: dict | None) -> str:
@@ -22,8 +22,8 @@ def speedup(v: dict, name: str) -> str:
         return "-"
     ci = v.get("speedup_ci")
     if ci:
-        return f"{sp:.2f}x [{ci[0]:.2f}-{ci[1]:.2f}]"
-    return f"{sp:.2f}x"
+        return f"{fmt_ratio(sp)}x [{fmt_ratio(ci[0])}-{fmt_ratio(ci[1])}]"
+    return f"{fmt_ratio(sp)}x"
 
 
 def check(v: dict, name: str = "") -> str:

@@ -13,7 +13,7 @@ from jitlab.cli.format import session_report
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
 from jitlab.core.settings import DEFAULTS, InputError, check_module_file, make_settings
-from jitlab.engine.driver import ProcessDriver
+from jitlab.engine.driver import ProcessDriver, RunnerStartError
 from jitlab.assets import example_path
 
 
@@ -131,7 +131,11 @@ def run_main(argv: list[str]) -> int:
     progress = Progress(session, enabled=not args.quiet)
     conductor = Conductor(session, listener=progress)
     on_stderr = (lambda v, line: print(f"[{v}] {line}", file=sys.stderr)) if args.verbose else None
-    ProcessDriver(conductor, python=args.python, on_stderr=on_stderr).run()
+    try:
+        ProcessDriver(conductor, python=args.python, on_stderr=on_stderr).run()
+    except RunnerStartError as exc:
+        print(f"jitlab run: {exc}", file=sys.stderr)
+        return 2
     S.finalize(session)
     if conductor.fatal_error and not any(v["status"] == S.STATUS_OK for v in session["variants"].values()):
         err = conductor.fatal_error

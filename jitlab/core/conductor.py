@@ -206,6 +206,8 @@ class Conductor:
         v = self._variant(variant)
         if msg.get("env"):
             self.session["env"] = msg["env"]
+        if msg.get("target") and not self.settings.get("target"):
+            self.settings["target"] = msg["target"]  # the one the file's default resolved to
         v["notes"].extend(msg.get("notes", []))
         v["warnings"].extend(msg.get("warnings", []))
         if msg.get("not_applicable"):

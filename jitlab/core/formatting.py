@@ -5,6 +5,11 @@ from __future__ import annotations
 DASH = "–"
 
 
+def fmt_ratio(x: float) -> str:
+    """A speedup factor: two decimals, or two significant digits below 0.1 (``0.00081``)."""
+    return f"{x:.2f}" if abs(x) >= 0.1 or x == 0 else f"{x:.2g}"
+
+
 def fmt_ms(x: float | None, dash: str = DASH) -> str:
     """Milliseconds with about three significant figures (``dash`` for none)."""
     if x is None:

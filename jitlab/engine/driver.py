@@ -31,13 +31,23 @@ class _Proc:
     exited: bool = False
 
 
+class RunnerStartError(RuntimeError):
+    """The runner interpreter could not be started at all."""
+
+
 def start_runner(python: str | None = None) -> subprocess.Popen:
     """A runner process with pipes on all three streams, in its own process group."""
-    return subprocess.Popen(
-        runner_command(python),
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=runner_env(), bufsize=0, start_new_session=True,
-    )
+    cmd = runner_command(python)
+    try:
+        return subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=runner_env(), bufsize=0, start_new_session=True,
+        )
+    except OSError as exc:
+        raise RunnerStartError(
+            f"cannot start the runner interpreter {cmd[0]}: {exc.strerror or exc}; "
+            "pass --python or set JITLAB_PYTHON to a Python that has torch"
+        ) from None
 
 
 def kill(popen: subprocess.Popen) -> None:

@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(python=args.python)
     overrides = {k: getattr(args, k) for k in ("variants", "device", "target", "mode", "iters", "warmup", "timeout")}
     window.controls.apply({k: v for k, v in overrides.items() if v is not None})
+    window.controls.explicit_device = args.device
     if args.variants:
         window.bench.pool_size = len(window.controls.checked_variants())
     if args.screenshot:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jitlab.core.formatting import DASH, fmt_ms  # noqa: F401 - re-exported for the views
+from jitlab.core.formatting import DASH, fmt_ms, fmt_ratio  # noqa: F401 - re-exported for the views
 
 
 def fmt_phase(stat: dict | None) -> str:
@@ -24,8 +24,8 @@ def fmt_speedup(record: dict[str, Any], name: str) -> str:
         return DASH
     ci = record.get("speedup_ci")
     if ci:
-        return f"{sp:.2f}×  [{ci[0]:.2f}–{ci[1]:.2f}]"
-    return f"{sp:.2f}×"
+        return f"{fmt_ratio(sp)}×  [{fmt_ratio(ci[0])}–{fmt_ratio(ci[1])}]"
+    return f"{fmt_ratio(sp)}×"
 
 
 def fmt_check(record: dict[str, Any], name: str) -> str:

@@ -35,6 +35,8 @@ class QtControls(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._preferred_device = AUTO_DEVICE
+        #: A device named on the command line (``--device``): honoured even before devices are detected.
+        self.explicit_device: str | None = None
         self.file_label = QLabel("no module open")
         self.file_label.setObjectName("fileLabel")
         self.file_label.setWordWrap(True)
@@ -170,8 +172,13 @@ class QtControls(QWidget):
 
     def values(self) -> dict[str, Any]:
         """The run settings chosen here (keys of :func:`jitlab.core.settings.make_settings`)."""
+        device = self.device.currentData() or AUTO_DEVICE
+        text = self.device.currentText()
+        # A device only guessed (restored or recorded, not yet seen by a runner) must not be forced on a run.
+        if text.endswith("(as recorded)") or ("detecting devices" in text and device != self.explicit_device):
+            device = AUTO_DEVICE
         return {
-            "target": self.target.currentData(), "device": self.device.currentData() or AUTO_DEVICE,
+            "target": self.target.currentData(), "device": device,
             "variants": self.checked_variants(), "mode": self.mode.currentData(), "iters": self.iters.value(),
             "warmup": self.warmup.value(), "timeout": float(self.timeout.value()),
             "cpu_fusion": self.cpu_fusion.isChecked(),

@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         self.bench = Workbench(python, self)
         self.model = self.bench.model
         self.error_dialog: QtErrorDialog | None = None
+        self._viewing_session = False
         self._close_deadline = 0
         self.setWindowTitle("jitlab")
         self.setAcceptDrops(True)
@@ -142,6 +143,7 @@ class MainWindow(QMainWindow):
         if p.suffix.lower() == ".json":
             return self.open_session(p)
         self.model.clear()
+        self._viewing_session = False
         ok = self.bench.open_module(p)
         self._add_recent(p)
         return ok
@@ -154,6 +156,7 @@ class MainWindow(QMainWindow):
             return False
         self.banner.clear()
         self._add_recent(path)
+        self._viewing_session = True
         settings = session["settings"]
         self.controls.set_file(settings.get("file"), f"saved session {path.name}")
         self.controls.apply(settings)
@@ -206,6 +209,7 @@ class MainWindow(QMainWindow):
         self.banner.clear()
         self.stack.setCurrentIndex(1)
         self.tabs.setCurrentWidget(self.timing)
+        self._viewing_session = False
         self.controls.save(self.prefs)
         self.prefs.sync()  # now, rather than in the middle of the run
         self.statusBar().showMessage("Running…")
@@ -375,7 +379,8 @@ class MainWindow(QMainWindow):
         self.prefs.set("window/geometry", self.saveGeometry())
         self.prefs.set("window/main_split", self.main_split.saveState())
         self.prefs.set("window/right_split", self.right_split.saveState())
-        self.controls.save(self.prefs)
+        if not self._viewing_session:  # a viewed session's settings are not the user's choices
+            self.controls.save(self.prefs)
         self.prefs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

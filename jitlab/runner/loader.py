@@ -149,7 +149,11 @@ def select_target(module: ModuleType, path: Path, requested: str | None) -> tupl
         return key, targets[key]
     if DEFAULT_TARGET in targets:
         return DEFAULT_TARGET, targets[DEFAULT_TARGET]
-    name = sorted(targets)[0] if len(targets) > 1 else next(iter(targets))
+    if len(targets) > 1:
+        raise UserInputError(
+            f"{path}: several targets and no `target()`; choose one with --target: {', '.join(sorted(targets))}"
+        )
+    name = next(iter(targets))
     return name, targets[name]
 
 

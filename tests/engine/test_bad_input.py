@@ -184,3 +184,35 @@ def test_nonfinite_outputs_are_flagged_not_fatal(jitlab_run):
         assert check["ok"] is False
         assert check["nonfinite"] == 16
     assert "NaN/Inf" in r.out
+
+
+def test_several_targets_and_no_default_asks_to_choose(jitlab_run):
+    r = jitlab_run(DATA / "two_targets.py")
+    assert r.rc == 2
+    assert "--target" in r.err and "big, small" in r.err
+
+
+def test_the_target_that_ran_is_recorded(jitlab_run):
+    r = jitlab_run(DATA / "two_targets.py", "--target", "target_small", "--variants", "eager", iters=2)
+    assert r.rc == 0 and r.session["settings"]["target"] == "target_small"
+    r = jitlab_run(DATA / "linear.py", "--variants", "eager", iters=2)
+    assert r.rc == 0 and r.session["settings"]["target"] == "default"
+
+
+def test_runner_interpreter_missing(jitlab_run, tmp_path):
+    r = jitlab_run(DATA / "linear.py", "--python", str(tmp_path / "no-python"))
+    assert r.rc == 2
+    assert "cannot start the runner interpreter" in r.err and "no-python" in r.err
+    assert "Traceback" not in r.err
+
+
+def test_runner_interpreter_without_torch(jitlab_run, tmp_path):
+    import subprocess
+    import sys
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    r = jitlab_run(DATA / "linear.py", "--python", str(venv / "bin" / "python"))
+    assert r.rc == 2
+    assert "cannot import torch" in r.err and "--python" in r.err
+    assert "Traceback" not in r.err

@@ -13,6 +13,7 @@ from jitlab.core import session as S
 from jitlab.gui.export import CSV_COLUMNS
 from jitlab.gui.qt_stats_table import COLUMN_KEYS
 from tests.gui.conftest import DATA, EXAMPLES, RUN_TIMEOUT_MS, configure, open_and_wait_ready, run_to_end
+from tests.conftest import ROOT
 
 
 def test_a_syntax_error_file_shows_the_message_on_open(qtbot, window):
@@ -84,3 +85,22 @@ def test_a_saved_session_reopens_with_the_same_numbers(qtbot, window, tmp_path):
         np.testing.assert_array_equal(win.model.series[v].fwd, series[v][0])
         np.testing.assert_array_equal(win.model.series[v].bwd, series[v][1])
     assert S.load(path)["variants"]["script"]["stats"] == win.model.phase_stats("script")
+
+
+def test_viewing_a_gpu_session_does_not_send_the_next_run_to_its_device(qtbot, window):
+    """A session recorded on cuda:0, viewed on a CPU machine, must not make the next run ask for cuda:0 —
+    neither in this window nor, through saved preferences, in the next one."""
+    from jitlab.gui.paths import Preferences
+
+    win = window
+    h100 = ROOT / "benchmarks" / "results" / "h100-lstm" / "lstm-h100-session.json"
+    assert win.open_path(h100)
+    assert "cuda:0" in win.controls.device.currentText() and "as recorded" in win.controls.device.currentText()
+    assert win.controls.values()["device"] == "auto"
+    configure(win, ["eager"], iters=3)
+    open_and_wait_ready(qtbot, win, EXAMPLES / "gated.py", ["eager"])
+    session = run_to_end(qtbot, win)
+    assert session["variants"]["eager"]["status"] == S.STATUS_OK
+    assert session["env"]["device"]["kind"] == "cpu"
+    win._save_prefs()
+    assert Preferences().get("run/device") in (None, "", "auto", "cpu")

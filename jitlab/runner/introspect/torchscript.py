@@ -92,9 +92,10 @@ def optimized_plans(fn: Any, train: bool, notes: list[str]) -> list[tuple[str, s
             continue
         try:
             grad_states = list(code.grad_executor_states())
-        except RuntimeError:
-            # Raised until the first backward through the graph has run.
-            notes.append("the backward plan was not built yet (no backward ran through the scripted graph)")
+        except RuntimeError as exc:
+            # Raised until a backward has run through the graph, and also when the grad executors
+            # keep no plan to read (seen on CPU for the LSTM after many backward passes).
+            notes.append(f"no backward plan could be read from the grad executors ({str(exc).splitlines()[0][:120]})")
             continue
         for j, st in enumerate(grad_states):
             for sub in st.execution_plans.values():
