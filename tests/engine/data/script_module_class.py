@@ -1,4 +1,4 @@
-"""The seed's style: a ScriptModule subclass with @torch.jit.script_method."""
+"""The classic style: a ScriptModule subclass with @torch.jit.script_method."""
 import torch
 import torch.jit as jit
 
