@@ -11,6 +11,8 @@ and the kernels inside Inductor's generated code.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -277,6 +279,21 @@ def source_link(line: str) -> tuple[str, int, int | None, int, int] | None:
 
 #: Source files larger than this are not shown.
 MAX_SOURCE_BYTES = 4 << 20
+
+
+def locate_source(path: str) -> str | None:
+    """``path`` if it exists here; else this installation's copy of a bundled example of that name
+    (sessions keep the absolute paths of the machine that recorded them)."""
+    p = Path(path)
+    if p.is_file():
+        return str(p)
+    if p.parent.name == "examples":
+        from jitlab.assets import resource_path
+
+        bundled = resource_path("examples", p.name)
+        if bundled.is_file():
+            return str(bundled)
+    return None
 
 
 def read_source(path: str) -> str | None:

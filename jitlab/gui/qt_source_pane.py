@@ -9,7 +9,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
-from jitlab.gui.graph_sources import read_source
+from jitlab.gui.graph_sources import locate_source, read_source
 from jitlab.gui.qt_code_edit import NOTE_STYLE, QtCodeEdit
 
 
@@ -54,7 +54,12 @@ class QtSourcePane(QWidget):
         name = Path(path).name
         where = f"{name}:{line}" + (f":{column}" if column else "")
         self.title.setText(f"<b>{where}</b> &nbsp; <span style='color:#57606a'>{path}</span>")
-        text = read_source(path)
+        found = locate_source(path)
+        if found and found != path:
+            self.path = found
+            self.title.setText(f"<b>{where}</b> &nbsp; <span style='color:#57606a'>{found} (this machine's copy "
+                               "of the bundled example)</span>")
+        text = read_source(found) if found else None
         self.open_button.setEnabled(text is not None)
         if text is None:
             self.editor.set_text("", "text")

@@ -39,3 +39,15 @@ def test_lstm_h100_fusion_groups_and_kernels(qtbot):
     assert totals["script"] < totals["eager"] / 2
     panel.kernels.set_variant("script")
     assert panel.kernels.proxy.rowCount() == len(session["variants"]["script"]["kernels"]["items"])
+
+
+def test_source_links_of_a_session_recorded_elsewhere_open_the_bundled_example(qtbot):
+    from jitlab.assets import example_path
+    from jitlab.gui.qt_source_pane import QtSourcePane
+
+    pane = QtSourcePane()
+    qtbot.addWidget(pane)
+    assert pane.show_location("/some/other/machine/resources/examples/lstm.py", 32)
+    assert pane.path == str(example_path("lstm"))
+    assert "gates" in pane.marked_line_text()
+    assert not pane.show_location("/some/other/machine/my_layer.py", 3)
