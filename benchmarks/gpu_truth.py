@@ -104,6 +104,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timer-min-time", type=float, help="seconds per Timer measurement (default: 1 full, 0.2 tiny)")
     p.add_argument("--threads", type=int,
                    help="torch CPU threads for jitlab and the references (default: torch's default)")
+    p.add_argument("--pin-cpus", metavar="auto|LIST",
+                   help="pin jitlab's runners and every reference to the same CPU cores (jitlab run --pin-cpus)")
+    p.add_argument("--schedule", choices=("interleaved", "sequential"), help="jitlab's --schedule (default: its own)")
     p.add_argument("--stream-iters", type=int, default=10_000, help="iterations of the streaming run (0: skip)")
     p.add_argument("--timeout", type=float, default=900, help="jitlab's --timeout per variant, seconds")
     p.add_argument("--out-dir", type=Path, default=B.RESULTS, help="where results go (default: %(default)s)")
@@ -144,6 +147,7 @@ def run_case(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     session_path = work / f"{name.replace(':', '-')}.json"
     t0 = time.monotonic()
     extra = ["--timeout", str(args.timeout)] + (["--threads", str(args.threads)] if args.threads else [])
+    extra += (["--pin-cpus", args.pin_cpus] if args.pin_cpus else []) + (["--schedule", args.schedule] if args.schedule else [])
     rc, session, output = B.jitlab_run(file, session_path, python=args.python, target=target, device=args.device,
                                        variants=variants, iters=args.iters, warmup=args.warmup, extra=extra)
     log(f"{name}: jitlab run exit {rc} in {time.monotonic() - t0:.0f} s")
@@ -154,7 +158,8 @@ def run_case(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
         refs[v] = B.reference_run(file, v, python=args.python, target=target, device=args.device,
                                   iters=args.iters, warmup=max(REFERENCE_WARMUP, args.warmup or 0),
                                   matmul_precision=precision, timer=True,
-                                  timer_min_time=args.timer_min_time, threads=args.threads, timeout=args.timeout)
+                                  timer_min_time=args.timer_min_time, threads=args.threads,
+                                  pin_cpus=args.pin_cpus, timeout=args.timeout)
         log(f"{name}: reference {v} in {time.monotonic() - t0:.0f} s"
             + (f" — {refs[v]['error'].splitlines()[0]}" if refs[v].get("error") else ""))
     return {

@@ -33,6 +33,7 @@ import argparse
 import importlib.util
 import inspect
 import json
+import os
 import random
 import statistics
 import sys
@@ -58,7 +59,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's default, as in jitlab)")
     p.add_argument("--timer", action="store_true", help="also measure with torch.utils.benchmark.Timer")
     p.add_argument("--timer-min-time", type=float, default=1.0, help="blocked_autorange min_run_time (s)")
+    p.add_argument("--pin-cpus", help="auto (the last allowed core) or a list like 3 or 2,3: pin this process")
     return p.parse_args(argv)
+
+
+def pin_cpus(spec: str, device: torch.device) -> list[int]:
+    """Restrict the calling (launching) thread to ``spec``'s cores, as ``jitlab run --pin-cpus`` does.
+
+    ``auto``: the last allowed core for a GPU, the last ``threads`` cores for a CPU.
+    """
+    allowed = sorted(os.sched_getaffinity(0))
+    if spec == "auto":
+        cpus = allowed[-(1 if device.type != "cpu" else max(1, min(torch.get_num_threads(), len(allowed)))):]
+    else:
+        cpus = sorted({int(c) for c in spec.split(",") if c.strip()})
+    os.sched_setaffinity(0, cpus)
+    if device.type == "cpu" and torch.get_num_threads() > len(cpus):
+        torch.set_num_threads(len(cpus))
+    return sorted(os.sched_getaffinity(0))
 
 
 # ---- loading (jitlab's target convention, re-implemented)
@@ -238,6 +256,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     same_conditions(args.seed, args.matmul_precision, args.threads)
     train = args.mode == "train"
     module, inputs = load_target(Path(args.file).resolve(), args.target, device, args.seed)
+    affinity = pin_cpus(args.pin_cpus, device) if args.pin_cpus else None
     module.train(train)
     if train and not any(p.requires_grad for p in module.parameters()):
         inputs = tuple(t.detach().clone().requires_grad_(True) if t.is_floating_point() else t for t in inputs)
@@ -256,6 +275,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "threads": torch.get_num_threads(), "build_ms": build_ms, "first_call_ms": first_call_ms,
         "bare": bare_loop(step, args.iters), "timer": None, "timer_nosync": None, "error": None,
+        "cpu_affinity": affinity,
     }
     if args.timer:
         result["timer"] = timer(step.synced, args.timer_min_time, f"{args.variant} synced")

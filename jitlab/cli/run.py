@@ -14,6 +14,7 @@ from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
 from jitlab.core.settings import DEFAULTS, InputError, check_module_file, make_settings
 from jitlab.engine.driver import ProcessDriver, RunnerStartError
+from jitlab.engine.placement import place
 from jitlab.assets import example_path
 
 
@@ -47,9 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--block", type=int, help="iterations per block (default: chosen for ~100 ms blocks)")
     p.add_argument("--seed", type=int, default=0, help="torch/numpy/random seed before the target is built")
     p.add_argument("--threads", type=int, help="torch CPU threads in every variant (default: torch's default)")
-    p.add_argument("--pin-cpus", metavar="auto|LIST",
-                   help="pin every runner to the same CPU cores (auto: the last core for a GPU, the last "
-                        "--threads cores for a CPU; or a list such as 2,3); Linux only")
+    p.add_argument("--pin-cpus", metavar="auto|none|LIST", default="auto",
+                   help="CPU cores of the runners: auto (default) puts every GPU runner's launching thread on one "
+                        "shared, idle core and leaves CPU runs alone; none lets the OS move them; a list such as "
+                        "2,3 pins every runner on any device. Linux only")
     p.add_argument("--cpu-fusion", action="store_true",
                    help="diagnostic: let NNC fuse on CPU through its interpreter (timings become diagnostic)")
     p.add_argument("--no-introspect", action="store_true", help="skip graphs and kernel lists")
@@ -123,6 +125,7 @@ def run_main(argv: list[str]) -> int:
             cpu_fusion=args.cpu_fusion, introspect=not args.no_introspect, trace_out=args.trace_out,
             pin_cpus=args.pin_cpus,
         )
+        place(settings)
     except InputError as exc:
         print(f"jitlab run: {exc}", file=sys.stderr)
         return 2

@@ -26,7 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "threads": None,
     "matmul_precision": "highest",
     "cpu_fusion": False,
-    "pin_cpus": None,
+    # auto: on a GPU every runner's launching thread shares one core (the parent picks it, see
+    # jitlab.engine.placement); none: the OS places them; or a core list such as 2,3.
+    "pin_cpus": "auto",
+    "pin_core": None,
     "introspect": True,
     "trace_out": None,
 }
@@ -66,9 +69,22 @@ def validate_settings(s: dict[str, Any]) -> dict[str, Any]:
         s[key] = int(s[key])
     if s["timeout"] is not None and float(s["timeout"]) <= 0:
         raise InputError("--timeout must be positive")
+    s["pin_cpus"] = check_pin_cpus(s["pin_cpus"])
     if s["precision"] is not None and not 0 < float(s["precision"]) < 1:
         raise InputError("--precision is a fraction such as 0.02 (+/-2%)")
     return s
+
+
+def check_pin_cpus(spec: Any) -> str:
+    """``auto``, ``none`` or a core list like ``2,3`` / ``0-3`` (availability is checked by the runner)."""
+    text = str(spec or "none").strip().lower()
+    if text in ("auto", "none", "off", "no"):
+        return "none" if text in ("off", "no") else text
+    for part in text.split(","):
+        bounds = part.strip().split("-", 1)
+        if not part.strip() or not all(b.strip().isdigit() for b in bounds):
+            raise InputError(f"--pin-cpus {spec!r}: use auto, none, or a core list such as 2,3 or 0-3")
+    return text
 
 
 def check_module_file(path: str | os.PathLike) -> Path:

@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from jitlab.core import protocol as P
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
+from jitlab.engine.placement import place
 from jitlab.gui.runner_pool import RunnerPool
 from jitlab.gui.runner_process import QtRunnerProcess
 
@@ -135,7 +136,7 @@ class RunController(QObject):
                 old.kill()  # its exit is then ignored and it is deleted
             else:
                 old.deleteLater()
-        session = S.new_session(settings)
+        session = S.new_session(place(dict(settings), interval=None))  # None: no wait in the UI thread
         self.session = session
         self.conductor = Conductor(session)
         self._runners = {}

@@ -14,17 +14,21 @@ class AffinityError(ValueError):
     """A CPU list that this machine cannot honour."""
 
 
-def choose(spec: str, device_type: str, threads: int) -> list[int]:
-    """The cores for ``spec``: ``auto`` or a list like ``2,3`` or ``0-3``.
+def choose(spec: str, device_type: str, pin_core: int | None = None) -> list[int] | None:
+    """The cores for ``spec``, or None for no pinning.
 
-    ``auto`` picks, from the cores this process may use, the last one for a
-    GPU device (its host work is one thread launching kernels) and the last
-    ``threads`` ones for a CPU device.
+    ``auto`` pins a GPU runner to ``pin_core`` (chosen by the parent, the same
+    for every runner) or else to the last core it may use, and leaves a CPU
+    runner alone: its intra-op threads need all their cores. ``none`` never
+    pins; a list such as ``2,3`` or ``0-3`` pins on any device.
     """
     allowed = sorted(os.sched_getaffinity(0))
+    if spec in (None, "", "none"):
+        return None
     if spec == "auto":
-        want = 1 if device_type != "cpu" else max(1, min(threads, len(allowed)))
-        return allowed[-want:]
+        if device_type == "cpu":
+            return None
+        return [pin_core] if pin_core in allowed else allowed[-1:]
     cpus: list[int] = []
     for part in spec.split(","):
         part = part.strip()
@@ -37,7 +41,7 @@ def choose(spec: str, device_type: str, threads: int) -> list[int]:
             else:
                 cpus.append(int(part))
         except ValueError:
-            raise AffinityError(f"--pin-cpus {spec!r}: use auto or a list such as 2,3 or 0-3") from None
+            raise AffinityError(f"--pin-cpus {spec!r}: use auto, none, or a list such as 2,3 or 0-3") from None
     missing = sorted(set(cpus) - set(allowed))
     if not cpus or missing:
         raise AffinityError(f"--pin-cpus {spec!r}: CPU(s) {missing or '(none)'} not available; "
@@ -46,6 +50,9 @@ def choose(spec: str, device_type: str, threads: int) -> list[int]:
 
 
 def pin(cpus: list[int]) -> list[int]:
-    """Restrict this process to ``cpus``; returns the affinity now in force."""
+    """Restrict the calling thread, and the threads it starts later, to ``cpus``.
+
+    Threads that already exist keep their cores; returns the affinity now in force.
+    """
     os.sched_setaffinity(0, cpus)
     return sorted(os.sched_getaffinity(0))

@@ -181,6 +181,7 @@ def sample(device: torch.device) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - some VMs expose no frequency
         out["cpu_freq_mhz"] = None
     out["cpu_load_pct"] = psutil.cpu_percent(interval=None)
+    out.update(_placement())
     if device.type == "cuda":
         handle = _nvml_handle(device)
         if handle is not None:
@@ -196,6 +197,27 @@ def sample(device: torch.device) -> dict[str, Any]:
                     out[key] = fn(handle)
                 except Exception:  # noqa: BLE001
                     out[key] = None
+    return out
+
+
+_PROC = psutil.Process()
+
+
+def _placement() -> dict[str, Any]:
+    """The core this runner last ran on and how often it has been preempted.
+
+    A launch-bound GPU variant slows down when the scheduler moves it to
+    another core between blocks; these two figures make that visible.
+    """
+    out: dict[str, Any] = {}
+    try:
+        out["cpu_core"] = _PROC.cpu_num()
+    except (AttributeError, psutil.Error):  # cpu_num exists on Linux, FreeBSD, SunOS only
+        pass
+    try:
+        out["ctx_switches_involuntary"] = _PROC.num_ctx_switches().involuntary
+    except psutil.Error:
+        pass
     return out
 
 

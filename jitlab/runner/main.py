@@ -117,13 +117,18 @@ class Runner:
         target = loader.call_target(module, self.path, cfg.get("target"), self.device)
         self.target = target
         env = E.full_env(self.device)
-        if cfg.get("pin_cpus") and hasattr(os, "sched_setaffinity"):
+        if hasattr(os, "sched_setaffinity"):
             # Applied after the (parallel) import and load, before anything is built or timed.
-            cpus = affinity.choose(str(cfg["pin_cpus"]), self.device.type, torch.get_num_threads())
-            env["cpu_affinity"] = affinity.pin(cpus)
-            if self.device.type == "cpu" and torch.get_num_threads() > len(cpus):
-                torch.set_num_threads(len(cpus))
-                env["threads"] = len(cpus)
+            cpus = affinity.choose(str(cfg.get("pin_cpus") or "none"), self.device.type, cfg.get("pin_core"))
+            if cpus is not None:
+                if self.device.type != "cpu":
+                    # Start the intra-op pool first, so that its threads keep every core: CPU ops
+                    # inside a GPU step must not crowd onto the launching thread's core.
+                    torch.ones(1 << 18).add_(1)
+                env["cpu_affinity"] = affinity.pin(cpus)
+                if self.device.type == "cpu" and torch.get_num_threads() > len(cpus):
+                    torch.set_num_threads(len(cpus))
+                    env["threads"] = len(cpus)
         base = {"t": P.LOADED, "env": env, "target": target.name, "script_module": target.is_script_module,
                 "notes": notes}
         if target.is_script_module and self.variant == "eager":

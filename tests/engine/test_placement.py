@@ -1,0 +1,60 @@
+"""Where runners run: the parent's choice of a shared core, the runner's pinning."""
+
+import os
+
+import pytest
+
+from jitlab.core.settings import InputError, make_settings
+from jitlab.engine.placement import choose_core, place
+from jitlab.runner import affinity
+
+from tests.engine.test_cli import DATA
+
+ALLOWED = sorted(os.sched_getaffinity(0))
+
+
+def test_pin_setting_accepts_auto_none_and_core_lists():
+    assert make_settings()["pin_cpus"] == "auto"
+    assert make_settings(pin_cpus="NONE")["pin_cpus"] == "none"
+    assert make_settings(pin_cpus="off")["pin_cpus"] == "none"
+    assert make_settings(pin_cpus="0-1,3")["pin_cpus"] == "0-1,3"
+    for bad in ("fast", "1,,x", "a-b", "-1"):
+        with pytest.raises(InputError, match="--pin-cpus"):
+            make_settings(pin_cpus=bad)
+
+
+def test_the_parent_picks_one_allowed_core_for_gpu_runs_only():
+    core = choose_core(0.05)
+    assert core in ALLOWED
+    if len(ALLOWED) > 1:
+        assert core != 0
+    assert place(make_settings(device="cuda"))["pin_core"] in ALLOWED
+    assert place(make_settings(device="auto"))["pin_core"] in ALLOWED
+    assert place(make_settings(device="cpu"))["pin_core"] is None
+    assert place(make_settings(device="cuda", pin_cpus="none"))["pin_core"] is None
+
+
+def test_auto_pins_gpu_runners_to_the_chosen_core_and_leaves_cpu_runners_alone():
+    assert affinity.choose("auto", "cpu", ALLOWED[0]) is None
+    assert affinity.choose("none", "cuda", ALLOWED[0]) is None
+    assert affinity.choose("auto", "cuda", ALLOWED[0]) == [ALLOWED[0]]
+    assert affinity.choose("auto", "cuda", None) == [ALLOWED[-1]]
+    assert affinity.choose("auto", "cuda", 4096) == [ALLOWED[-1]]  # a core this process may not use
+    assert affinity.choose(f"{ALLOWED[0]}-{ALLOWED[-1]}", "cpu") == ALLOWED
+    with pytest.raises(affinity.AffinityError, match="not available"):
+        affinity.choose("4096", "cpu")
+
+
+def test_a_default_cpu_run_is_not_pinned(jitlab_run):
+    r = jitlab_run(DATA / "linear.py", "--device", "cpu", iters=3)
+    assert r.rc == 0, r.err
+    assert r.session["settings"]["pin_cpus"] == "auto"
+    assert "cpu_affinity" not in r.session["env"]
+    cores = {s["cpu_core"] for s in r.session["samples"]}
+    assert cores <= set(ALLOWED) and cores  # every block records the core it ended on
+
+
+def test_a_bad_core_list_is_refused_before_anything_runs(jitlab_run):
+    r = jitlab_run(DATA / "linear.py", "--pin-cpus", "two", iters=3)
+    assert r.rc == 2
+    assert "--pin-cpus 'two'" in r.err and "core list" in r.err
