@@ -77,7 +77,10 @@ def paired_speedup(
 
     Each round's ratio ``baseline / variant`` compares two blocks measured
     moments apart, so a drift that slows a whole round cancels out. The
-    estimate is the geometric mean of the ratios; the CI resamples rounds.
+    estimate is the median of the ratios, so a round in which only one of the
+    two blocks fell into a slow episode (on a shared host the CPU that
+    launches the kernels can run 1.6x slower for a second) moves it little;
+    the CI resamples rounds.
 
     Returns ``None`` when no round has both blocks.
     """
@@ -89,12 +92,12 @@ def paired_speedup(
     if ratios.size == 0:
         return None
     logs = np.log(ratios)
-    estimate = float(math.exp(logs.mean()))
+    estimate = float(math.exp(np.median(logs)))
     if ratios.size < 2:
         return {"estimate": estimate, "ci": None, "method": "paired_rounds", "n": 1}
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, logs.size, size=(BOOTSTRAP_RESAMPLES, logs.size))
-    boot = np.exp(logs[idx].mean(axis=1))
+    boot = np.exp(np.median(logs[idx], axis=1))
     lo, hi = _percentile_ci(boot, level)
     return {"estimate": estimate, "ci": [lo, hi], "method": "paired_rounds", "n": int(ratios.size)}
 
