@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.stats.sig_error_requested.connect(self.show_variant_error)
         self.banner.sig_details_requested.connect(self.show_error)
         self.timing.sig_log_y_toggled.connect(lambda on: self.prefs.set("view/log_y", on))
+        self.timing.sig_conditions_chosen.connect(lambda key: self.prefs.set("view/conditions", key))
         self.bench.sig_module_opened.connect(self._on_module_opened)
         self.bench.sig_module_error.connect(self._on_module_error)
         self.bench.sig_probed.connect(self._on_probed)
@@ -372,6 +373,7 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(state)
         self.controls.restore(self.prefs)
         self.timing.set_log_y(self.prefs.get("view/log_y", False, bool))
+        self.timing.set_conditions_metric(self.prefs.get("view/conditions", None, str))
         self._fill_recent(self.prefs.recent_files())
         self.bench.pool_size = len(self.controls.checked_variants())
 

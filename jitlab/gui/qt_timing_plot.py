@@ -2,7 +2,9 @@
 
 Two x-linked plots (forward above backward) drawn from the model's numpy
 buffers on a ~25 Hz timer, with peak downsampling and clip-to-view; log-y
-toggle; hover readout.
+toggle; hover readout. A smaller third plot underneath shows one device
+condition sampled after each block (SM clock, temperature, CPU frequency...,
+chosen in the top bar), each block's value under its last iteration.
 
 The x axis counts *measured* iterations from 0, so variants line up however
 many unmeasured iterations their runner ran (a runner re-warms at the start of
@@ -17,9 +19,10 @@ import warnings
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from jitlab.gui import conditions as C
 from jitlab.gui.colors import WARMUP_BRUSH, variant_color, variant_qcolor
 from jitlab.gui.run_model import RunModel
 from jitlab.gui.throttle import ThrottledRedraw
@@ -32,6 +35,16 @@ SYMBOL_LIMIT = 300
 PHASE_TITLES = {"fwd": "forward", "bwd": "backward"}
 #: Key suffix of the faded warm-up curves.
 WARM = "_warm"
+#: Key of the conditions plot in :attr:`QtTimingPlot.regions` and ``cursor_lines``.
+COND = "cond"
+#: Height of the forward, backward and conditions rows, relative to each other.
+ROW_STRETCH = (3, 3, 2)
+#: Symbol of each variant's conditions curve: variants sampled in one round often read the same
+#: clock, and hollow symbols of different shapes stay apart where filled ones would hide each other.
+COND_SYMBOLS = {"eager": "o", "script": "s", "trace": "t", "compile": "d"}
+X_LABEL = "measured iteration  (warm-up before 0)"
+#: Width of every left axis, so the x-linked rows line up whatever their tick labels ("0.2", "1980").
+AXIS_WIDTH = 64
 
 # Zoomed into a gap of a curve, pyqtgraph's symbol bounds take nanmin of an all-NaN slice; harmless.
 warnings.filterwarnings("ignore", message="All-NaN slice encountered", category=RuntimeWarning,
@@ -50,6 +63,10 @@ class QtTimingPlot(QWidget):
     sig_log_y_toggled = Signal(bool)
     """The log-y checkbox changed (the window persists it)."""
 
+    sig_conditions_chosen = Signal(str)
+    """The user chose the metric under the timings (a :data:`~jitlab.gui.conditions.METRICS` key,
+    ``""`` for nothing; the window persists it)."""
+
     def __init__(self, model: RunModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
@@ -65,9 +82,19 @@ class QtTimingPlot(QWidget):
         self.readout = QLabel("")
         self.readout.setObjectName("hoverReadout")
         self.readout.setMinimumWidth(200)
+        self.conditions = QComboBox()
+        self.conditions.setToolTip("Device conditions sampled after every block, drawn under the timings "
+                                   "at the block's last iteration: a throttled clock lines up with the "
+                                   "iterations it slowed")
+        self.conditions.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        conditions_label = QLabel("Under the timings:")
+        conditions_label.setBuddy(self.conditions)
         top = QHBoxLayout()
         top.setContentsMargins(4, 2, 4, 0)
         top.addWidget(self.log_y)
+        top.addSpacing(12)
+        top.addWidget(conditions_label)
+        top.addWidget(self.conditions)
         top.addSpacing(12)
         top.addWidget(self.readout, 1)
 
@@ -80,6 +107,7 @@ class QtTimingPlot(QWidget):
             plot = self.graphics.addPlot(row=row, col=0)
             plot.setLabel("left", f"{PHASE_TITLES[phase]} (ms)")
             plot.getAxis("left").enableAutoSIPrefix(False)  # milliseconds stay milliseconds
+            plot.getAxis("left").setWidth(AXIS_WIDTH)
             plot.setTitle(f"{PHASE_TITLES[phase]} time per iteration")
             # no grid: pyqtgraph's grid costs ~18 ms a frame; the hover readout gives exact values
             plot.setDownsampling(auto=True, mode="peak")
@@ -94,7 +122,8 @@ class QtTimingPlot(QWidget):
             plot.addItem(line, ignoreBounds=True)
             self.plots[phase], self.regions[phase], self.cursor_lines[phase] = plot, region, line
         self.plots["bwd"].setXLink(self.plots["fwd"])
-        self.plots["bwd"].setLabel("bottom", "measured iteration  (warm-up before 0)")
+        self.plots["bwd"].setLabel("bottom", X_LABEL)
+        self._build_conditions_plot()
         self.legend = self.plots["fwd"].addLegend(offset=(-10, 10), labelTextColor="k", brush=pg.mkBrush(255, 255, 255, 200))
         self.warmup_label = pg.TextItem("", color=(90, 90, 90), anchor=(0, 0))
         self.plots["fwd"].addItem(self.warmup_label, ignoreBounds=True)
@@ -110,7 +139,9 @@ class QtTimingPlot(QWidget):
         self.plots["fwd"].getViewBox().sigRangeChanged.connect(self._place_warmup_label)
         model.sig_reset.connect(self._rebuild)
         model.sig_iterations_added.connect(self.throttle.mark)
+        model.sig_samples_added.connect(self.throttle.mark)
         model.sig_finished.connect(self.throttle.now)
+        self.conditions.activated.connect(self._on_conditions_activated)
 
     # ---- public API
 
@@ -138,9 +169,36 @@ class QtTimingPlot(QWidget):
                 _set(curves[phase + WARM], xw, y[:lead])
         self._update_backward_title()
         self._update_warmup()
+        self._redraw_conditions()
 
     def set_log_y(self, on: bool) -> None:
         self.log_y.setChecked(on)
+
+    @property
+    def conditions_metric(self) -> str | None:
+        """Key of the metric shown under the timings, or ``None`` (row hidden)."""
+        return self._metric
+
+    def set_conditions_metric(self, key: str | None) -> None:
+        """Prefer metric ``key`` under the timings (``""``: nothing; ``None``: the default).
+
+        Shown at once if the session has it, else for the next session that has it.
+        """
+        self._wanted = key
+        self._show_metric(self._choice())
+
+    def show_conditions_readout(self, iteration: int) -> str:
+        """Show each variant's condition in the block holding ``iteration`` (hover); returns the plain text."""
+        if self._metric is None:
+            return ""
+        metric = C.BY_KEY[self._metric]
+        values = {}
+        for name in self.model.variants:
+            x, y = self._cond_data.get(name, (np.empty(0), np.empty(0)))
+            value = C.value_at(x, y, iteration)
+            if value is not None:
+                values[name] = metric.format(value)
+        return self._set_readout(iteration, f"measured iteration {iteration} · {metric.label}: ", values)
 
     # ---- private
 
@@ -168,9 +226,11 @@ class QtTimingPlot(QWidget):
             self.curves[name] = curves
         if self.model.variants:
             self.legend.addItem(self._warm_sample, "warm-up (not measured)")
+        self._rebuild_conditions()
         self.redraw()
         for plot in self.plots.values():
             plot.enableAutoRange()
+        self._fit_conditions_y()
 
     def _unbound_warmup(self, name: str) -> None:
         """Once a variant has measured iterations, scale the axes to them: a first call that is
@@ -219,33 +279,169 @@ class QtTimingPlot(QWidget):
                 point = plot.getViewBox().mapSceneToView(pos)
                 self.show_readout(int(round(point.x())), phase)
                 return
+        if self._metric is not None and self.cond_plot.sceneBoundingRect().contains(pos):
+            point = self.cond_plot.getViewBox().mapSceneToView(pos)
+            if self.show_conditions_readout(int(round(point.x()))):
+                return
         for line in self.cursor_lines.values():
             line.setVisible(False)
         self.readout.setText("")
 
     def show_readout(self, iteration: int, phase: str) -> str:
         """Show the values of every variant at ``iteration`` (hover); returns the plain text."""
-        parts_html, parts_text = [], []
+        values = {}
         for name in self.model.variants:
             series = self.model.series.get(name)
             value = series.value_at(iteration, phase) if series is not None else None
-            if value is None:
-                continue
-            parts_html.append(f"<span style='color:{variant_color(name)}'>■</span> {name} {value:.3g} ms")
-            parts_text.append(f"{name} {value:.3g} ms")
+            if value is not None:
+                values[name] = f"{value:.3g} ms"
+        where = f"measured iteration {iteration}" if iteration >= 0 else f"warm-up iteration {iteration}"
+        return self._set_readout(iteration, f"{where} · {PHASE_TITLES[phase]}: ", values)
+
+    def _set_readout(self, iteration: int, head: str, values: dict[str, str]) -> str:
+        """Show ``head`` and each variant's value, and the cursor line on every row; returns the plain text."""
         for line in self.cursor_lines.values():
             line.setPos(iteration)
-            line.setVisible(bool(parts_text))
-        if not parts_text:
+            line.setVisible(bool(values))
+        if not values:
             self.readout.setText("")
             return ""
-        where = f"measured iteration {iteration}" if iteration >= 0 else f"warm-up iteration {iteration}"
-        head = f"{where} · {PHASE_TITLES[phase]}: "
-        self.readout.setText(head + " &nbsp; ".join(parts_html))
-        return head + "  ".join(parts_text)
+        html = [f"<span style='color:{variant_color(name)}'>■</span> {name} {text}" for name, text in values.items()]
+        self.readout.setText(head + " &nbsp; ".join(html))
+        return head + "  ".join(f"{name} {text}" for name, text in values.items())
+
+    # ---- the conditions row
+
+    def _build_conditions_plot(self) -> None:
+        self._cond_curves: dict[str, pg.PlotDataItem] = {}
+        self._cond_data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._cond_drawn: tuple | None = None  # what the curves show, to skip identical redraws
+        self._keys: list[str] | None = None  # metrics the session has, as listed in the combo
+        self._keys_of = -1  # how many samples self._keys was found in
+        self._metric: str | None = None
+        self._wanted: str | None = None
+        plot = self.graphics.addPlot(row=2, col=0)
+        plot.setXLink(self.plots["fwd"])
+        # x follows the timings only: fitted to its own points (the block ends) it would hide the
+        # first and the warm-up iterations of the rows above
+        plot.enableAutoRange(axis="x", enable=False)
+        plot.getAxis("left").enableAutoSIPrefix(False)  # 1980 MHz, not 1.98 kMHz
+        plot.getAxis("left").setWidth(AXIS_WIDTH)
+        plot.setLabel("bottom", X_LABEL)
+        plot.setClipToView(True)
+        region = pg.LinearRegionItem(values=(-1.5, -0.5), movable=False, brush=pg.mkBrush(*WARMUP_BRUSH),
+                                     pen=pg.mkPen(None))
+        region.setZValue(-10)
+        region.setVisible(False)
+        plot.addItem(region, ignoreBounds=True)
+        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), style=Qt.PenStyle.DashLine))
+        line.setVisible(False)
+        plot.addItem(line, ignoreBounds=True)
+        plot.setMinimumHeight(0)
+        self.cond_plot, self.regions[COND], self.cursor_lines[COND] = plot, region, line
+        for row, stretch in enumerate(ROW_STRETCH):
+            self.graphics.ci.layout.setRowStretchFactor(row, stretch)
+        self._set_conditions_row_shown(False)
+
+    def _rebuild_conditions(self) -> None:
+        for item in self._cond_curves.values():
+            self.cond_plot.removeItem(item)
+        self._cond_curves, self._cond_data, self._cond_drawn, self._keys, self._keys_of = {}, {}, None, None, -1
+        for name in self.model.variants:
+            color = variant_color(name)
+            # hollow symbols: where variants read the same value every shape stays visible
+            item = pg.PlotDataItem(pen=pg.mkPen(variant_qcolor(name, 150), width=1.2), stepMode="left",
+                                   symbol=COND_SYMBOLS.get(name, "o"), symbolSize=7,
+                                   symbolPen=pg.mkPen(color, width=1.5), symbolBrush=None)
+            self.cond_plot.addItem(item)
+            self._cond_curves[name] = item
+        self._refresh_metrics()
+
+    def _refresh_metrics(self) -> None:
+        """List the metrics the session has (more appear once a live run's first blocks end)."""
+        if len(self.model.samples) == self._keys_of:  # samples are only ever appended
+            return
+        self._keys_of = len(self.model.samples)
+        keys = C.available(self.model.samples)
+        if keys == self._keys:
+            return
+        self._keys = keys
+        with QSignalBlocker(self.conditions):
+            self.conditions.clear()
+            for key in keys:
+                self.conditions.addItem(C.BY_KEY[key].label, key)
+            self.conditions.addItem("nothing", "")
+        self.conditions.setEnabled(bool(keys))
+        self._show_metric(self._choice())
+
+    def _choice(self) -> str | None:
+        keys = self._keys or []
+        if self._wanted == "" or self._wanted in keys:
+            return self._wanted or None
+        return C.default_metric(keys)
+
+    def _show_metric(self, key: str | None) -> None:
+        with QSignalBlocker(self.conditions):
+            self.conditions.setCurrentIndex(max(0, self.conditions.findData(key or "")))
+        if key == self._metric:
+            return
+        self._metric = key
+        self._cond_drawn = None
+        self._set_conditions_row_shown(key is not None)
+        if key is not None:
+            self.cond_plot.setLabel("left", C.BY_KEY[key].axis_label)
+            self.cond_plot.setTitle(C.BY_KEY[key].title)
+            self._redraw_conditions()
+            self._fit_conditions_y()
+
+    def _set_conditions_row_shown(self, on: bool) -> None:
+        """Show or hide the third row; the x axis title goes under the lowest row shown."""
+        layout = self.graphics.ci.layout
+        self.cond_plot.setVisible(on)
+        # a hidden item keeps its cell in a QGraphicsGridLayout: shrink the row to nothing instead
+        layout.setRowStretchFactor(2, ROW_STRETCH[2] if on else 0)
+        self.cond_plot.setMaximumHeight(1e6 if on else 0)
+        self.plots["bwd"].showLabel("bottom", not on)
+        self.cond_plot.showLabel("bottom", on)
+        layout.activate()  # now, not on the next event loop turn: an export may follow at once
+
+    def _redraw_conditions(self) -> None:
+        self._refresh_metrics()
+        if self._metric is None:
+            return
+        series = self.model.series
+        state = (self._metric, len(self.model.samples), tuple(s.n for s in series.values()))
+        if state == self._cond_drawn:
+            return
+        self._cond_drawn = state
+        ends = {name: C.block_ends(s.rounds, s.warmup) for name, s in series.items()}
+        self._cond_data = C.curves(self.model.samples, self._metric, ends)
+        for name, item in self._cond_curves.items():
+            x, y = self._cond_data.get(name, (np.empty(0), np.empty(0)))
+            _set(item, x, y)
+        if C.BY_KEY[self._metric].y_range is None:
+            ys = [y for _x, y in self._cond_data.values()]
+            self.cond_plot.getViewBox().setLimits(minYRange=C.min_span(np.concatenate(ys) if ys else np.empty(0)))
+
+    def _fit_conditions_y(self) -> None:
+        """Percentages on a fixed 0 to 100 axis; other metrics fitted, never narrower than :func:`min_span`."""
+        if self._metric is None:
+            return
+        fixed = C.BY_KEY[self._metric].y_range
+        if fixed is None:
+            self.cond_plot.enableAutoRange(axis="y")
+        else:
+            self.cond_plot.getViewBox().setLimits(minYRange=None)
+            self.cond_plot.setYRange(*fixed)
+
+    def _on_conditions_activated(self, index: int) -> None:
+        key = self.conditions.itemData(index) or ""
+        self._wanted = key
+        self._show_metric(key or None)
+        self.sig_conditions_chosen.emit(key)
 
     def export_widget(self) -> QWidget:
-        """The widget that chart exports render (both plots and the legend)."""
+        """The widget that chart exports render (the plots, the conditions row if shown, the legend)."""
         return self.graphics
 
 

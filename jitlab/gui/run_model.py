@@ -68,6 +68,10 @@ class RunModel(QObject):
     progress : dict of str to VariantProgress
     resources : dict of str to dict
         Latest ``{"cpu_percent", "rss_bytes"}`` of each running runner.
+    samples : list of dict
+        Device conditions after each block (``session["samples"]``). During a
+        run this is a copy filled from the block events, in step with
+        :attr:`series`, rather than the list the conductor thread appends to.
     running : bool
     path : str or None
         The session file this session was loaded from or last saved to.
@@ -91,12 +95,16 @@ class RunModel(QObject):
     sig_resources_changed = Signal()
     """New CPU/memory samples of the runners."""
 
+    sig_samples_added = Signal(str)
+    """A variant ended a block and its device sample arrived (views redraw on their own timers)."""
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session: dict[str, Any] | None = None
         self.series: dict[str, VariantSeries] = {}
         self.progress: dict[str, VariantProgress] = {}
         self.resources: dict[str, dict] = {}
+        self.samples: list[dict] = []
         self.live: dict[str, dict] = {}
         self.running = False
         self.stopped = False
@@ -144,7 +152,7 @@ class RunModel(QObject):
 
     def clear(self) -> None:
         self.session = None
-        self.series, self.progress, self.resources = {}, {}, {}
+        self.series, self.progress, self.resources, self.samples = {}, {}, {}, []
         self.running = self.stopped = False
         self.path = None
         self.sig_reset.emit()
@@ -156,6 +164,7 @@ class RunModel(QObject):
         self.path = path
         self.started = self.ended = None
         self.resources, self.live = {}, {}
+        self.samples = list(session.get("samples") or [])
         self.series = {}
         self.progress = {}
         for name in self.variants:
@@ -174,6 +183,7 @@ class RunModel(QObject):
         self.path = None
         self.started, self.ended = time.monotonic(), None
         self.resources, self.live = {}, {}
+        self.samples = []
         self.series = {name: VariantSeries() for name in self.variants}
         self.progress = {name: VariantProgress() for name in self.variants}
         self.sig_reset.emit()
@@ -193,6 +203,10 @@ class RunModel(QObject):
             p.phase, p.text, p.ended = "done", self.record(variant)["status"], time.monotonic()
             self.sig_progress_changed.emit(variant)
             self.sig_stats_changed.emit()
+        elif event == "block" and variant in self.series:
+            if payload.get("sample"):
+                self.samples.append({"round": payload.get("round"), "variant": variant, **payload["sample"]})
+                self.sig_samples_added.emit(variant)
         elif event == "round":
             self.sig_stats_changed.emit()
 
@@ -209,6 +223,7 @@ class RunModel(QObject):
                 p.phase, p.text, p.ended = "done", self.record(name)["status"], now
             self.sig_progress_changed.emit(name)
         self.resources = {}
+        self.samples = list(session.get("samples") or [])  # the conductor thread has stopped appending
         self.sig_resources_changed.emit()
         self.sig_stats_changed.emit()
         self.sig_finished.emit()

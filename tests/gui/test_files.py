@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from jitlab.core import session as S
@@ -104,3 +105,27 @@ def test_viewing_a_gpu_session_does_not_send_the_next_run_to_its_device(qtbot, w
     assert session["env"]["device"]["kind"] == "cpu"
     win._save_prefs()
     assert Preferences().get("run/device") in (None, "", "auto", "cpu")
+
+
+def test_the_metric_under_the_timings_is_remembered(qtbot, window):
+    """Chosen in one window, shown by the next one for a session that has it."""
+    from jitlab.gui.paths import Preferences
+    from jitlab.gui.qt_main_window import MainWindow
+
+    h100 = ROOT / "tests" / "views" / "data" / "gated_h100.json"
+    assert window.open_path(h100)
+    assert window.timing.conditions_metric == "sm_clock_mhz"  # the default on a GPU
+    combo = window.timing.conditions
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # the user picks the next entry: the memory clock
+    assert window.timing.conditions_metric == "mem_clock_mhz"
+    assert Preferences().get("view/conditions") == "mem_clock_mhz"
+
+    later = MainWindow()
+    try:
+        assert later.timing.conditions_metric is None  # nothing open yet
+        assert later.open_path(h100)
+        assert later.timing.conditions_metric == "mem_clock_mhz"
+    finally:
+        later.close()
+        later.deleteLater()

@@ -21,6 +21,8 @@ def test_open_run_fills_rows_and_plots_and_stats_match_the_session_file(qtbot, w
     assert win.controls.target.count() >= 1
     assert win.controls.device.currentData() == "cpu"
     pooled = set(win.bench.pool.pids())
+    blocks = []  # device samples as they arrive, for the conditions row under the timings
+    win.model.sig_samples_added.connect(lambda v: blocks.append((v, win.model.running, len(win.model.samples))))
 
     with qtbot.waitSignal(win.bench.sig_run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
         win.actions["run"].trigger()
@@ -40,6 +42,10 @@ def test_open_run_fills_rows_and_plots_and_stats_match_the_session_file(qtbot, w
     win.distribution.set_mode("hist")
     assert len(win.distribution.plots["fwd"].listDataItems()) == 2
     assert "eager" in win.timing.show_readout(5, "fwd") and "ms" in win.timing.show_readout(5, "bwd")
+    assert {v for v, _, _ in blocks} == set(variants) and all(running for _, running, _ in blocks)
+    assert [n for _, _, n in blocks] == list(range(1, len(blocks) + 1))
+    assert win.model.samples == session["samples"] and len(blocks) == len(session["samples"])
+    assert win.timing.conditions.isEnabled()  # psutil always gives the CPU load
 
     qtbot.waitUntil(lambda: win.bench.last_autosave is not None, timeout=RUN_TIMEOUT_MS)
     saved = S.load(win.bench.last_autosave)
