@@ -52,6 +52,7 @@ from typing import Any
 import benchlib as B
 import streaming
 import truth_report
+from jitlab.core.settings import DEFAULTS
 
 SCHEMA = "jitlab.bench.gpu_truth/1"
 VARIANTS = ("eager", "script", "trace", "compile")
@@ -106,6 +107,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="torch CPU threads for jitlab and the references (default: torch's default)")
     p.add_argument("--pin-cpus", metavar="auto|LIST",
                    help="pin jitlab's runners and every reference to the same CPU cores (jitlab run --pin-cpus)")
+    p.add_argument("--repeats", type=int, default=1,
+                   help="jitlab and the references this many times per case, in alternating order (default: 1)")
     p.add_argument("--schedule", choices=("interleaved", "sequential"), help="jitlab's --schedule (default: its own)")
     p.add_argument("--stream-iters", type=int, default=10_000, help="iterations of the streaming run (0: skip)")
     p.add_argument("--timeout", type=float, default=900, help="jitlab's --timeout per variant, seconds")
@@ -140,33 +143,65 @@ def example_file(example: str, size: str, device: str, work: Path) -> Path:
 
 
 def run_case(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    """jitlab run and the references for one case."""
+    """jitlab run and the references for one case, ``--repeats`` times.
+
+    Repeats alternate the order (jitlab first, then the references first), so
+    that a slow episode of the machine that lasts a while is not always
+    charged to the same side; the figures compared are medians over repeats.
+    """
     example, target = CASES[name]
     variants = [v for v in args.variant_list if v != "compile" or name in args.compile_set]
     file = example_file(example, args.size, args.device, work)
-    session_path = work / f"{name.replace(':', '-')}.json"
+    repeats, sessions = [], []
+    for rep in range(1, args.repeats + 1):
+        order = "jitlab first" if rep % 2 else "references first"
+        refs: dict[str, dict] = {}
+        if rep % 2 == 0:
+            refs = run_references(name, file, target, variants, args)
+        session_path = work / (f"{name.replace(':', '-')}" + (f"-{rep}" if args.repeats > 1 else "") + ".json")
+        rc, session, output = run_jitlab(name, file, target, variants, session_path, args)
+        if rep % 2:
+            refs = run_references(name, file, target, variants, args)
+        sessions.append((rc, session, output, session_path))
+        repeats.append({"repeat": rep, "order": order, "session": session_path.name if session else None,
+                        "jitlab_rc": rc, "variants": truth_report.compare(session, refs, variants)})
+    rc, session, output, session_path = sessions[0]
+    failed = next(((r, o) for r, _s, o, _p in sessions if r != 0), None)
+    return {
+        "name": name, "example": example, "target": target or "default", "file": str(file),
+        "jitlab_rc": failed[0] if failed else 0, "jitlab_output": failed[1][-4000:] if failed else None,
+        "session": session_path.name if session else None,
+        "sessions": [p.name for _r, s_, _o, p in sessions if s_],
+        "env": (session or {}).get("env"),
+        "variants": truth_report.aggregate([r["variants"] for r in repeats]),
+        "repeats": repeats if args.repeats > 1 else [],
+    }
+
+
+def run_jitlab(name: str, file: Path, target: str | None, variants: list[str], session_path: Path,
+               args: argparse.Namespace) -> tuple[int, dict | None, str]:
     t0 = time.monotonic()
     extra = ["--timeout", str(args.timeout)] + (["--threads", str(args.threads)] if args.threads else [])
     extra += (["--pin-cpus", args.pin_cpus] if args.pin_cpus else []) + (["--schedule", args.schedule] if args.schedule else [])
     rc, session, output = B.jitlab_run(file, session_path, python=args.python, target=target, device=args.device,
                                        variants=variants, iters=args.iters, warmup=args.warmup, extra=extra)
     log(f"{name}: jitlab run exit {rc} in {time.monotonic() - t0:.0f} s")
-    precision = ((session or {}).get("settings") or {}).get("matmul_precision") or "highest"
+    return rc, session, output
+
+
+def run_references(name: str, file: Path, target: str | None, variants: list[str],
+                   args: argparse.Namespace) -> dict[str, dict]:
     refs = {}
     for v in variants:
         t0 = time.monotonic()
         refs[v] = B.reference_run(file, v, python=args.python, target=target, device=args.device,
                                   iters=args.iters, warmup=max(REFERENCE_WARMUP, args.warmup or 0),
-                                  matmul_precision=precision, timer=True,
+                                  matmul_precision=DEFAULTS["matmul_precision"], timer=True,
                                   timer_min_time=args.timer_min_time, threads=args.threads,
                                   pin_cpus=args.pin_cpus, timeout=args.timeout)
         log(f"{name}: reference {v} in {time.monotonic() - t0:.0f} s"
             + (f" — {refs[v]['error'].splitlines()[0]}" if refs[v].get("error") else ""))
-    return {
-        "name": name, "example": example, "target": target or "default", "file": str(file), "jitlab_rc": rc,
-        "jitlab_output": None if rc == 0 else output[-4000:], "session": session_path.name if session else None,
-        "env": (session or {}).get("env"), "variants": truth_report.compare(session, refs, variants),
-    }
+    return refs
 
 
 def log(text: str) -> None:
@@ -193,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                          "warmup": args.warmup, "reference_warmup": max(REFERENCE_WARMUP, args.warmup or 0),
                          "threads": args.threads, "variants": args.variant_list, "cases": args.case_list,
                          "compile_cases": sorted(args.compile_set), "timer_min_time": args.timer_min_time,
-                         "stream_iters": args.stream_iters, "agreement": truth_report.AGREEMENT},
+                         "stream_iters": args.stream_iters, "agreement": truth_report.AGREEMENT,
+                         "repeats": args.repeats, "pin_cpus": args.pin_cpus, "schedule": args.schedule},
             "cases": [{k: v for k, v in c.items() if k != "env"} for c in cases],
             "stream": stream,
         }
@@ -201,8 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         sessions = args.out_dir / f"{stem}-sessions"
         sessions.mkdir(parents=True, exist_ok=True)
         for c in cases:
-            if c["session"]:
-                shutil.copy2(work / c["session"], sessions / c["session"])
+            for name in c["sessions"]:
+                shutil.copy2(work / name, sessions / name)
         B.write_json(args.out_dir / f"{stem}.json", data)
         markdown = truth_report.render(data)
         (args.out_dir / f"{stem}.md").write_text(markdown + "\n", encoding="utf-8")

@@ -9,6 +9,7 @@ from a committed JSON file::
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -77,17 +78,98 @@ def compare(session: dict | None, refs: dict[str, dict], variants: list[str]) ->
     return out
 
 
+def aggregate(repeats: list[dict[str, dict]]) -> dict[str, dict]:
+    """One row per variant from several repeats: medians of each figure and of each ratio.
+
+    The row also carries ``spread``: for jitlab, the Timer and the bare loop,
+    (max - min) / min of their medians over the repeats -- how much the same
+    measurement moved between repeats on this machine.
+    """
+    if len(repeats) == 1:
+        return repeats[0]
+
+    def med(values: list) -> float | None:
+        values = [x for x in values if x is not None]
+        return statistics.median(values) if values else None
+
+    def spread(values: list) -> float | None:
+        values = [x for x in values if x]
+        return (max(values) - min(values)) / min(values) if len(values) > 1 else None
+
+    out: dict[str, dict] = {}
+    for v in repeats[0]:
+        rows = [r[v] for r in repeats if v in r]
+        row = dict(rows[0])
+        ok = [r for r in rows if r["jitlab"]]
+        jit = [r["jitlab"]["median_ms"] for r in ok]
+        timers = [(r["timer"] or {}).get("median_ms") for r in rows]
+        bares = [(r["bare"] or {}).get("median_ms") for r in rows]
+        if ok:
+            row["jitlab"] = {**ok[0]["jitlab"], "median_ms": med(jit), "iqr_ms": med([r["jitlab"]["iqr_ms"] for r in ok]),
+                             "speedup_vs_eager": med([r["jitlab"]["speedup_vs_eager"] for r in ok]),
+                             "speedup_ci": None,
+                             "speedups": [r["jitlab"]["speedup_vs_eager"] for r in ok]}
+        row["timer"] = {**(rows[0]["timer"] or {}), "median_ms": med(timers)} if med(timers) else rows[0]["timer"]
+        row["bare"] = {**(rows[0]["bare"] or {}), "median_ms": med(bares)} if med(bares) else rows[0]["bare"]
+        nosync = [(r["timer_nosync"] or {}).get("median_ms") for r in rows]
+        if med(nosync):
+            row["timer_nosync"] = {**rows[0]["timer_nosync"], "median_ms": med(nosync)}
+        row["status"] = next((r["status"] for r in rows if r["status"] != "ok"), "ok")
+        row["error"] = next((r["error"] for r in rows if r["error"]), None)
+        row["reference_error"] = next((r["reference_error"] for r in rows if r["reference_error"]), None)
+        for key in ("ratio_vs_timer", "ratio_vs_bare", "speedup_vs_eager_timer"):
+            row[key] = med([r[key] for r in rows])
+        row["ratio_ranges"] = {key: [min(x), max(x)] for key in ("ratio_vs_timer", "ratio_vs_bare")
+                               if (x := [r[key] for r in rows if r[key] is not None])}
+        row["spread"] = {"jitlab": spread(jit), "timer": spread(timers), "bare": spread(bares)}
+        row["repeats"] = len(rows)
+        row["agrees"] = all(r is not None and abs(r - 1) <= AGREEMENT
+                            for r in (row["ratio_vs_timer"], row["ratio_vs_bare"]))
+        out[v] = row
+    return out
+
+
 # ---- markdown
 
 HEADER = ["example", "variant", "jitlab median", "IQR", "Timer", "jitlab/Timer", "bare events", "jitlab/bare",
           "speedup (jitlab)", "speedup (Timer)", "kernels / iter", "fused", "groups"]
 
 
-def _speedup(value: float | None, ci: list | None = None) -> str:
+def _speedup(value: float | None, ci: list | None = None, runs: list | None = None) -> str:
     if value is None:
         return "—"
     text = f"{value:.2f}x"
+    runs = [x for x in runs or [] if x is not None]
+    if len(runs) > 1:
+        return text + f" ({min(runs):.2f}–{max(runs):.2f} over {len(runs)} runs)"
     return text + (f" [{ci[0]:.2f}–{ci[1]:.2f}]" if ci and None not in ci else "")
+
+
+def repeat_rows(case: dict) -> list[list[str]]:
+    """One row per repeat and variant: what the medians of the main table were taken over."""
+    rows = []
+    for rep in case.get("repeats") or []:
+        for v, r in rep["variants"].items():
+            j = r["jitlab"] or {}
+            rows.append([case["name"], v, f"{rep['repeat']} ({rep['order']})", B.fmt_ms(j.get("median_ms")),
+                         B.fmt_ms((r["timer"] or {}).get("median_ms")), B.fmt_ms((r["bare"] or {}).get("median_ms")),
+                         B.fmt_ratio(r["ratio_vs_timer"]), B.fmt_ratio(r["ratio_vs_bare"]),
+                         "1.00x (ref)" if v == "eager" and j else _speedup(j.get("speedup_vs_eager"),
+                                                                           j.get("speedup_ci"))])
+    return rows
+
+
+def spread_rows(case: dict) -> list[list[str]]:
+    rows = []
+    for v, r in case["variants"].items():
+        sp = r.get("spread") or {}
+        if any(x is not None for x in sp.values()):
+            pct = [("—" if sp.get(k) is None else f"{sp[k]:.0%}") for k in ("jitlab", "timer", "bare")]
+            rng = r.get("ratio_ranges") or {}
+            rows.append([case["name"], v, *pct,
+                         "–".join(f"{x:.2f}" for x in rng.get("ratio_vs_timer", [])) or "—",
+                         "–".join(f"{x:.2f}" for x in rng.get("ratio_vs_bare", [])) or "—"])
+    return rows
 
 
 def _num(value: Any) -> str:
@@ -109,7 +191,8 @@ def case_rows(case: dict) -> list[list[str]]:
             case["name"], v + status, B.fmt_ms(j.get("median_ms")), B.fmt_ms(j.get("iqr_ms")),
             B.fmt_ms(timer), B.fmt_ratio(r["ratio_vs_timer"]) + mark, B.fmt_ms(bare),
             B.fmt_ratio(r["ratio_vs_bare"]) + mark,
-            "1.00x (ref)" if v == "eager" and j else _speedup(j.get("speedup_vs_eager"), j.get("speedup_ci")),
+            "1.00x (ref)" if v == "eager" and j else _speedup(j.get("speedup_vs_eager"), j.get("speedup_ci"),
+                                                              j.get("speedups")),
             "1.00x (ref)" if v == "eager" and timer else _speedup(r["speedup_vs_eager_timer"]),
             _num(k.get("launches")), _num(k.get("fused_launches")), _num(k.get("groups")),
         ])
@@ -154,6 +237,18 @@ def render(data: dict) -> str:
     ]
     rows = [row for case in data["cases"] for row in case_rows(case)]
     lines += [B.markdown_table(HEADER, rows), ""]
+    repeated = [c for c in data["cases"] if c.get("repeats")]
+    if repeated:
+        lines += ["### Repeats", "",
+                  f"Each case ran {s.get('repeats')} times, jitlab and the references in alternating order; the "
+                  "table above gives medians over the repeats (figures and ratios). How far the *same* "
+                  "measurement moved between repeats, and the range of each ratio:", ""]
+        lines.append(B.markdown_table(
+            ["example", "variant", "jitlab spread", "Timer spread", "bare spread", "jitlab/Timer range",
+             "jitlab/bare range"], [row for c in repeated for row in spread_rows(c)]))
+        lines += ["", B.markdown_table(
+            ["example", "variant", "repeat", "jitlab median", "Timer", "bare events", "jitlab/Timer", "jitlab/bare",
+             "speedup (jitlab)"], [row for c in repeated for row in repeat_rows(c)]), ""]
     nosync = [(c["name"], v, r) for c in data["cases"] for v, r in c["variants"].items() if r.get("timer_nosync")]
     if nosync:
         lines += ["### What per-iteration synchronisation costs", "",

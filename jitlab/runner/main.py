@@ -204,11 +204,13 @@ class Runner:
         assert self.harness is not None
         n, round_ = int(cmd["n"]), cmd.get("round")
         t0 = time.perf_counter()
+        held = HeldMessages(self.ch.send)
         with phase(P.PHASE_RUN, "running the timed iterations"):
             if cmd.get("resume"):
-                self.harness.run(int(cmd["resume"]), True, round_, self.ch.send)
-            self.harness.run(n, False, round_, self.ch.send)
+                self.harness.run(int(cmd["resume"]), True, round_, held.add)
+            self.harness.run(n, False, round_, held.add)
         elapsed = (time.perf_counter() - t0) * 1000.0
+        held.flush()
         self.ch.send({"t": P.BLOCK, "round": round_, "n": n, "elapsed_ms": elapsed,
                       "sample": E.sample(self.device), **self._memory()})
 
@@ -256,6 +258,35 @@ class Runner:
         free, _total = torch.cuda.mem_get_info(self.device)
         return {"peak_memory_bytes": int(torch.cuda.max_memory_allocated(self.device)), "device_free_bytes": int(free)}
 
+
+class HeldMessages:
+    """Iteration batches of a timed block, sent when the block ends.
+
+    Writing to the pipe wakes the parent, which then competes for the CPU
+    (on a two-core machine the next iteration, timed, ran up to 50% slower).
+    A block is short (~100 ms), so the plots still update several times a
+    second; a block longer than :data:`HOLD_S` is still streamed at that pace.
+    """
+
+    def __init__(self, send) -> None:
+        self.send = send
+        self.pending: list[dict] = []
+        self.since = time.perf_counter()
+
+    def add(self, msg: dict) -> None:
+        self.pending.append(msg)
+        if time.perf_counter() - self.since >= HOLD_S:
+            self.flush()
+
+    def flush(self) -> None:
+        for msg in self.pending:
+            self.send(msg)
+        self.pending = []
+        self.since = time.perf_counter()
+
+
+#: The longest a runner holds back a timed block's iterations, in seconds.
+HOLD_S = 1.0
 
 PHASE_OF = {
     P.CMD_PROBE: P.PHASE_LOAD, P.CMD_LOAD: P.PHASE_LOAD, P.CMD_BUILD: P.PHASE_BUILD,

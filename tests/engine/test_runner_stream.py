@@ -1,0 +1,53 @@
+"""A runner writes nothing to its pipe while a timed block runs.
+
+Each write wakes the parent, which then competes with the runner for the CPU;
+on a two-core machine the next, timed, iteration ran up to 50% slower.
+"""
+
+import json
+import time
+
+from jitlab.core import protocol as P
+from jitlab.core.settings import make_settings
+from jitlab.core import session as S
+from jitlab.core.conductor import Conductor
+from jitlab.engine.driver import start_runner, kill
+
+from tests.engine.test_cli import DATA
+
+
+def _arrivals(popen, until: str, timeout: float = 120.0) -> list[tuple[float, dict]]:
+    out = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = popen.stdout.readline()
+        if not line:
+            break
+        msg = json.loads(line)
+        out.append((time.monotonic(), msg))
+        assert msg["t"] != P.ERROR, msg
+        if msg["t"] == until:
+            return out
+    raise AssertionError(f"no {until!r} message; got {[m['t'] for _, m in out]}")
+
+
+def test_a_timed_block_is_sent_when_it_ends():
+    settings = make_settings(file=str(DATA / "sleepy.py"), device="cpu", variants="eager", warmup=2, iters=8)
+    load = Conductor(S.new_session(settings)).load_command("eager")
+    popen = start_runner()
+    try:
+        popen.stdin.write(P.encode(load) + P.encode({"cmd": P.CMD_BUILD}))
+        popen.stdin.flush()
+        _arrivals(popen, P.BUILT)
+        sent = time.monotonic()
+        popen.stdin.write(P.encode({"cmd": P.CMD_RUN, "n": 8, "round": 1, "resume": 2}))
+        popen.stdin.flush()
+        got = _arrivals(popen, P.BLOCK)
+    finally:
+        kill(popen)
+    iters = [(t, m) for t, m in got if m["t"] == P.ITERS]
+    block_ms = got[-1][1]["elapsed_ms"]
+    assert block_ms > 8 * 25 * 0.9  # the block really took ~250 ms of sleeping forward passes
+    assert sum(len(m["fwd"]) for _, m in iters) == 10  # 2 resume + 8 measured, all sent
+    first = iters[0][0] - sent
+    assert first * 1000 > 0.8 * block_ms, f"iterations arrived {first * 1000:.0f} ms into a {block_ms:.0f} ms block"
