@@ -80,3 +80,26 @@ def test_kernel_summary_reads_the_session_totals(bench):
     summary = truth_report.kernel_summary(record)
     assert (summary["launches"], summary["fused_launches"], summary["groups"]) == (10, 2, 2)
     assert truth_report.kernel_summary({"kernels": None}) is None
+
+
+def test_repeats_are_summarised_by_medians_with_their_spread(bench):
+    _, truth_report = bench
+    reps = [{"eager": _row(12.0, 11.0, 11.5)}, {"eager": _row(18.0, 18.5, 17.0)}, {"eager": _row(11.0, 11.2, 10.8)}]
+    row = truth_report.aggregate(reps)["eager"]
+    assert row["jitlab"]["median_ms"] == 12.0 and row["timer"]["median_ms"] == 11.2
+    assert row["ratio_vs_timer"] == pytest.approx(11.0 / 11.2)  # the median of the three ratios
+    assert row["ratio_ranges"]["ratio_vs_timer"] == pytest.approx([18.0 / 18.5, 12.0 / 11.0])
+    assert row["spread"]["timer"] == pytest.approx((18.5 - 11.0) / 11.0)
+    assert row["ratio_vs_bare"] == pytest.approx(12.0 / 11.5)
+    assert row["repeats"] == 3 and row["agrees"] is True  # each median ratio is within 5%
+    data = {
+        "command": "c", "created": "today", "jitlab": "0", "env": {"device": {"name": "GPU", "id": "cuda:0"}},
+        "settings": {"device": "cuda", "size": "full", "mode": "train", "iters": 100, "timer_min_time": 1.0,
+                     "repeats": 3},
+        "cases": [{"name": "conv2d", "variants": {"eager": row},
+                   "repeats": [{"repeat": i + 1, "order": "jitlab first", "variants": r} for i, r in enumerate(reps)]}],
+        "stream": None,
+    }
+    text = truth_report.render(data)
+    assert "### Repeats" in text and "| conv2d | eager | 2 (jitlab first) | 18.0 ms |" in text
+    assert "| conv2d | eager | 11% | 68% |" in text
