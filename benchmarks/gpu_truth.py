@@ -159,7 +159,8 @@ def run_case(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
         if rep % 2 == 0:
             refs = run_references(name, file, target, variants, args)
         session_path = work / (f"{name.replace(':', '-')}" + (f"-{rep}" if args.repeats > 1 else "") + ".json")
-        rc, session, output = run_jitlab(name, file, target, variants, session_path, args)
+        # Graphs and kernels are recorded once: they do not change between repeats, and cost minutes.
+        rc, session, output = run_jitlab(name, file, target, variants, session_path, args, introspect=rep == 1)
         if rep % 2:
             refs = run_references(name, file, target, variants, args)
         sessions.append((rc, session, output, session_path))
@@ -179,9 +180,10 @@ def run_case(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
 
 def run_jitlab(name: str, file: Path, target: str | None, variants: list[str], session_path: Path,
-               args: argparse.Namespace) -> tuple[int, dict | None, str]:
+               args: argparse.Namespace, introspect: bool = True) -> tuple[int, dict | None, str]:
     t0 = time.monotonic()
-    extra = ["--timeout", str(args.timeout)] + (["--threads", str(args.threads)] if args.threads else [])
+    extra = ["--timeout", str(args.timeout)] + ([] if introspect else ["--no-introspect"])
+    extra += ["--threads", str(args.threads)] if args.threads else []
     extra += (["--pin-cpus", args.pin_cpus] if args.pin_cpus else []) + (["--schedule", args.schedule] if args.schedule else [])
     rc, session, output = B.jitlab_run(file, session_path, python=args.python, target=target, device=args.device,
                                        variants=variants, iters=args.iters, warmup=args.warmup, extra=extra)
@@ -208,44 +210,53 @@ def log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def write(args: argparse.Namespace, cases: list[dict], stream: dict | None, work: Path) -> tuple[Path, str]:
+    """Write the JSON, the markdown and the sessions of the cases done so far."""
+    from jitlab import __version__
+
+    env = next((c["env"] for c in cases if c["env"]), None) or {}
+    data = {
+        "schema": SCHEMA, "created": B.now_iso(), "command": B.command_line(), "jitlab": __version__,
+        "env": env,
+        "settings": {"device": args.device, "size": args.size, "mode": "train", "iters": args.iters,
+                     "warmup": args.warmup, "reference_warmup": max(REFERENCE_WARMUP, args.warmup or 0),
+                     "threads": args.threads, "variants": args.variant_list, "cases": args.case_list,
+                     "compile_cases": sorted(args.compile_set), "timer_min_time": args.timer_min_time,
+                     "stream_iters": args.stream_iters, "agreement": truth_report.AGREEMENT,
+                     "repeats": args.repeats, "pin_cpus": args.pin_cpus, "schedule": args.schedule},
+        "cases": [{k: v for k, v in c.items() if k != "env"} for c in cases],
+        "stream": stream,
+    }
+    stem = args.out_dir / f"{B.device_slug(env, args.device)}-{B.today()}"
+    sessions = stem.parent / f"{stem.name}-sessions"
+    sessions.mkdir(parents=True, exist_ok=True)
+    for c in cases:
+        for name in c["sessions"]:
+            shutil.copy2(work / name, sessions / name)
+    B.write_json(stem.with_suffix(".json"), data)
+    markdown = truth_report.render(data)
+    stem.with_suffix(".md").write_text(markdown + "\n", encoding="utf-8")
+    return stem, markdown
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="jitlab-truth-"))
+    cases: list[dict] = []
+    stream = None
     try:
-        cases = [run_case(name, args, work) for name in args.case_list]
-        stream = None
+        for name in args.case_list:
+            cases.append(run_case(name, args, work))
+            write(args, cases, None, work)  # an interrupted run keeps the cases it finished
         if args.stream_iters:
             stream = streaming.stream_run(work, python=args.python, device=args.device, iters=args.stream_iters)
             log(f"streaming: {args.stream_iters} iterations in {stream['wall_s']:.1f} s, "
                 f"parent RSS {stream['rss_start_mib']:.1f} -> {stream['rss_peak_mib']:.1f} MiB")
-        env = next((c["env"] for c in cases if c["env"]), None) or {}
-        from jitlab import __version__
-
-        data = {
-            "schema": SCHEMA, "created": B.now_iso(), "command": B.command_line(), "jitlab": __version__,
-            "env": env,
-            "settings": {"device": args.device, "size": args.size, "mode": "train", "iters": args.iters,
-                         "warmup": args.warmup, "reference_warmup": max(REFERENCE_WARMUP, args.warmup or 0),
-                         "threads": args.threads, "variants": args.variant_list, "cases": args.case_list,
-                         "compile_cases": sorted(args.compile_set), "timer_min_time": args.timer_min_time,
-                         "stream_iters": args.stream_iters, "agreement": truth_report.AGREEMENT,
-                         "repeats": args.repeats, "pin_cpus": args.pin_cpus, "schedule": args.schedule},
-            "cases": [{k: v for k, v in c.items() if k != "env"} for c in cases],
-            "stream": stream,
-        }
-        stem = f"{B.device_slug(env, args.device)}-{B.today()}"
-        sessions = args.out_dir / f"{stem}-sessions"
-        sessions.mkdir(parents=True, exist_ok=True)
-        for c in cases:
-            for name in c["sessions"]:
-                shutil.copy2(work / name, sessions / name)
-        B.write_json(args.out_dir / f"{stem}.json", data)
-        markdown = truth_report.render(data)
-        (args.out_dir / f"{stem}.md").write_text(markdown + "\n", encoding="utf-8")
+        stem, markdown = write(args, cases, stream, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(markdown)
-    print(f"\nwritten to {args.out_dir / stem}.json, .md and {sessions.name}/", file=sys.stderr)
+    print(f"\nwritten to {stem}.json, .md and {stem.name}-sessions/", file=sys.stderr)
     ok = all(c["jitlab_rc"] == 0 and all(r["status"] == "ok" and not r["reference_error"]
                                          for r in c["variants"].values()) for c in cases)
     return 0 if ok and (stream is None or stream["flat"]) else 1
