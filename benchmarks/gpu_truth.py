@@ -142,7 +142,7 @@ def example_file(example: str, size: str, device: str, work: Path) -> Path:
     return wrapper
 
 
-def run_case(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+def run_case(name: str, args: argparse.Namespace, work: Path, on_repeat=None) -> dict[str, Any]:
     """jitlab run and the references for one case, ``--repeats`` times.
 
     Repeats alternate the order (jitlab first, then the references first), so
@@ -166,6 +166,14 @@ def run_case(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
         sessions.append((rc, session, output, session_path))
         repeats.append({"repeat": rep, "order": order, "session": session_path.name if session else None,
                         "jitlab_rc": rc, "variants": truth_report.compare(session, refs, variants)})
+        case = _case_of(name, example, target, file, sessions, repeats, args.repeats)
+        if on_repeat is not None:
+            on_repeat(case)  # an interrupted run keeps the repeats it finished
+    return case
+
+
+def _case_of(name: str, example: str, target: str | None, file: Path, sessions: list, repeats: list,
+             planned: int) -> dict[str, Any]:
     rc, session, output, session_path = sessions[0]
     failed = next(((r, o) for r, _s, o, _p in sessions if r != 0), None)
     return {
@@ -175,7 +183,7 @@ def run_case(name: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "sessions": [p.name for _r, s_, _o, p in sessions if s_],
         "env": (session or {}).get("env"),
         "variants": truth_report.aggregate([r["variants"] for r in repeats]),
-        "repeats": repeats if args.repeats > 1 else [],
+        "repeats": repeats if planned > 1 else [],
     }
 
 
@@ -246,8 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     stream = None
     try:
         for name in args.case_list:
-            cases.append(run_case(name, args, work))
-            write(args, cases, None, work)  # an interrupted run keeps the cases it finished
+            cases.append(run_case(name, args, work, on_repeat=lambda case: write(args, cases + [case], None, work)))
         if args.stream_iters:
             stream = streaming.stream_run(work, python=args.python, device=args.device, iters=args.stream_iters)
             log(f"streaming: {args.stream_iters} iterations in {stream['wall_s']:.1f} s, "

@@ -240,7 +240,7 @@ def render(data: dict) -> str:
     repeated = [c for c in data["cases"] if c.get("repeats")]
     if repeated:
         lines += ["### Repeats", "",
-                  f"Each case ran {s.get('repeats')} times, jitlab and the references in alternating order; the "
+                  f"Each case ran {', '.join(sorted({str(len(c['repeats'])) for c in repeated}))} times, jitlab and the references in alternating order; the "
                   "table above gives medians over the repeats (figures and ratios). How far the *same* "
                   "measurement moved between repeats, and the range of each ratio:", ""]
         lines.append(B.markdown_table(
