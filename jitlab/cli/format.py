@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jitlab.core.formatting import fmt_ms, fmt_ratio
+from jitlab.core.formatting import fmt_ms, fmt_ratio, placement_text
 
 
 def ms(stat: dict | None) -> str:
@@ -71,6 +71,7 @@ def session_report(session: dict[str, Any]) -> str:
         f"({dev.get('name', '?')})  |  mode {st.get('mode')}  |  torch {env.get('torch', '?')}",
         f"{st.get('iters')} iterations after at least {st.get('warmup')} warm-up, {sched.get('kind')} schedule"
         + (f", blocks of {sched['block']}, {len(sched.get('rounds', []))} rounds" if sched.get("block") else "")
+        + (f", {placement_text(env)}" if placement_text(env) else "")
         + "; times are median ±half-IQR",
         "",
         session_table(session),

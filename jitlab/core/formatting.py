@@ -22,3 +22,11 @@ def fmt_ms(x: float | None, dash: str = DASH) -> str:
     if ax >= 1:
         return f"{x:.2f}"
     return f"{x:.3f}"
+
+
+def placement_text(env: dict) -> str:
+    """``runners on CPU core 15`` when the runners were pinned (``--pin-cpus``), else ``""``."""
+    cores = env.get("cpu_affinity") or []
+    if not cores:
+        return ""
+    return f"runners on CPU core{'s' if len(cores) > 1 else ''} {', '.join(str(c) for c in cores)}"

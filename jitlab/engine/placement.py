@@ -3,9 +3,9 @@
 A launch-bound GPU step runs at the speed of the one CPU thread that launches
 its kernels. When runners take turns, the OS wakes each on whichever core is
 free, and the cores of a virtual machine differ (caches, clocks, neighbours):
-on an H100 host, two interleaved runs of the same Conv2d comparison gave
-script-over-eager speedups of 1.31x and 1.81x unpinned and 1.62-1.67x over
-three runs with every runner on one core (``benchmarks/results/``). The parent
+on an H100 host, three interleaved runs of the same Conv2d comparison gave
+script-over-eager speedups of 1.53x, 1.96x and 2.05x unpinned, and 1.64-1.66x
+with every runner on one core (``benchmarks/results/``). The parent
 picks that core, so that all runners agree on it.
 """
 

@@ -9,6 +9,7 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from jitlab.core.formatting import placement_text
 from jitlab.gui.colors import variant_color
 from jitlab.gui.formatting import fmt_bytes
 from jitlab.gui.run_model import RunModel, duration_text
@@ -180,7 +181,7 @@ class QtProgressView(QWidget):
         lines = []
         where = [f"torch {env['torch']}" if env.get("torch") else "",
                  f"{dev.get('id', st.get('device'))}: {dev['name']}" if dev.get("name") else str(st.get("device") or ""),
-                 f"{env['threads']} threads" if env.get("threads") else ""]
+                 f"{env['threads']} threads" if env.get("threads") else "", placement_text(env)]
         lines.append(" · ".join(p for p in where if p))
         rounds = len(sched.get("rounds") or [])
         kind = f"{sched.get('kind', st.get('schedule'))} schedule"

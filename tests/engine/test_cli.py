@@ -120,5 +120,7 @@ def test_pin_cpus_puts_every_runner_on_the_same_core(jitlab_run):
     assert r.rc == 0, r.err
     assert r.session["env"]["cpu_affinity"] == [last]
     assert r.session["env"]["threads"] == 1
+    assert {s["cpu_core"] for s in r.session["samples"]} == {last}
+    assert f"runners on CPU core {last};" in r.out
     bad = jitlab_run(DATA / "linear.py", "--pin-cpus", "4096", iters=3)
     assert bad.rc == 2 and "4096" in bad.err and "not available" in bad.err
