@@ -112,14 +112,7 @@ class QtTimingPlot(QWidget):
             # no grid: pyqtgraph's grid costs ~18 ms a frame; the hover readout gives exact values
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
-            region = pg.LinearRegionItem(values=(-1.5, -0.5), movable=False, brush=pg.mkBrush(*WARMUP_BRUSH),
-                                         pen=pg.mkPen(None))
-            region.setZValue(-10)
-            region.setVisible(False)
-            plot.addItem(region, ignoreBounds=True)
-            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), style=Qt.PenStyle.DashLine))
-            line.setVisible(False)
-            plot.addItem(line, ignoreBounds=True)
+            region, line = _add_overlays(plot)
             self.plots[phase], self.regions[phase], self.cursor_lines[phase] = plot, region, line
         self.plots["bwd"].setXLink(self.plots["fwd"])
         self.plots["bwd"].setLabel("bottom", X_LABEL)
@@ -329,14 +322,7 @@ class QtTimingPlot(QWidget):
         plot.getAxis("left").setWidth(AXIS_WIDTH)
         plot.setLabel("bottom", X_LABEL)
         plot.setClipToView(True)
-        region = pg.LinearRegionItem(values=(-1.5, -0.5), movable=False, brush=pg.mkBrush(*WARMUP_BRUSH),
-                                     pen=pg.mkPen(None))
-        region.setZValue(-10)
-        region.setVisible(False)
-        plot.addItem(region, ignoreBounds=True)
-        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), style=Qt.PenStyle.DashLine))
-        line.setVisible(False)
-        plot.addItem(line, ignoreBounds=True)
+        region, line = _add_overlays(plot)
         plot.setMinimumHeight(0)
         self.cond_plot, self.regions[COND], self.cursor_lines[COND] = plot, region, line
         for row, stretch in enumerate(ROW_STRETCH):
@@ -454,3 +440,16 @@ def _set(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
         item.setData(x, y)
     else:
         item.setData(x, y, connect="finite")
+
+
+def _add_overlays(plot: pg.PlotItem) -> tuple[pg.LinearRegionItem, pg.InfiniteLine]:
+    """The (hidden) warm-up shading and hover cursor line of one plot row."""
+    region = pg.LinearRegionItem(values=(-1.5, -0.5), movable=False, brush=pg.mkBrush(*WARMUP_BRUSH),
+                                 pen=pg.mkPen(None))
+    region.setZValue(-10)
+    region.setVisible(False)
+    plot.addItem(region, ignoreBounds=True)
+    line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), style=Qt.PenStyle.DashLine))
+    line.setVisible(False)
+    plot.addItem(line, ignoreBounds=True)
+    return region, line
