@@ -177,7 +177,7 @@ class Runner:
         totals = [f + (b or 0.0) for f, b in results]
         msg = {
             "t": P.BUILT, "build_ms": build_ms, "first_call_ms": totals[0],
-            "est_iter_ms": totals[-1], "check": check, "warnings": list(self.warnings), "notes": notes,
+            "est_iter_ms": estimate_iter_ms(totals), "check": check, "warnings": list(self.warnings), "notes": notes,
         }
         msg.update(self._memory())
         self.ch.send(msg)
@@ -257,6 +257,16 @@ class Runner:
             return {}
         free, _total = torch.cuda.mem_get_info(self.device)
         return {"peak_memory_bytes": int(torch.cuda.max_memory_allocated(self.device)), "device_free_bytes": int(free)}
+
+
+def estimate_iter_ms(totals: list[float]) -> float:
+    """Typical time of one iteration from the warm-up: the median of the last three after the first call.
+
+    The block size is chosen from it, so one interrupted warm-up iteration
+    must not make every block a single iteration.
+    """
+    tail = totals[1:][-3:] or totals
+    return statistics.median(tail)
 
 
 class HeldMessages:

@@ -51,3 +51,10 @@ def test_a_timed_block_is_sent_when_it_ends():
     assert sum(len(m["fwd"]) for _, m in iters) == 10  # 2 resume + 8 measured, all sent
     first = iters[0][0] - sent
     assert first * 1000 > 0.8 * block_ms, f"iterations arrived {first * 1000:.0f} ms into a {block_ms:.0f} ms block"
+
+
+def test_one_slow_warmup_iteration_does_not_shrink_the_blocks():
+    from jitlab.runner.main import estimate_iter_ms
+
+    assert estimate_iter_ms([150.0, 1.0, 1.1, 0.9, 25.0]) == 1.1  # first call and one spike left out
+    assert estimate_iter_ms([150.0]) == 150.0
