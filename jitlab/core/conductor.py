@@ -283,6 +283,9 @@ class Conductor:
     def _on_error(self, variant: str, msg: dict) -> None:
         self._charge(variant)
         v = self._variant(variant)
+        if v["status"] == S.STATUS_TIMEOUT:  # interrupted because it timed out: that is the story
+            self.state[variant] = DEAD
+            return
         v["status"] = S.STATUS_FAILED
         v["error"] = {k: msg.get(k) for k in ("message", "phase", "traceback", "location", "kind", "memory")}
         if msg.get("fatal") and self.fatal_error is None:

@@ -7,6 +7,7 @@ Only numpy is used. All inputs are steady-state (non-warm-up) iterations.
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -192,3 +193,13 @@ def detect_drift(blocks: dict[int, float], threshold: float = 0.10, alpha: float
         "p_value": p,
         "blocks": len(values),
     }
+
+
+def typical_iter_ms(totals: Sequence[float]) -> float:
+    """Typical time of one iteration from the warm-up: the median of the last three after the first call.
+
+    The block size is chosen from it, so one interrupted warm-up iteration
+    must not make every block a single iteration.
+    """
+    tail = list(totals[1:])[-3:] or list(totals)
+    return float(statistics.median(tail))

@@ -50,6 +50,18 @@ def start_runner(python: str | None = None) -> subprocess.Popen:
         ) from None
 
 
+#: Seconds a stopped runner has to send its last block and exit before it is killed.
+STOP_GRACE_S = 3.0
+
+
+def terminate(pid: int) -> None:
+    """Ask a runner to stop (SIGTERM): it sends what its current block measured, then exits."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def kill(popen: subprocess.Popen) -> None:
     """Kill a runner and anything it started."""
     try:
@@ -79,6 +91,7 @@ class ProcessDriver:
         self.python = python
         self.on_stderr = on_stderr or (lambda v, line: None)
         self.procs: dict[str, _Proc] = {}
+        self._kill_after: dict[str, float] = {}
         self._sel = selectors.DefaultSelector()
 
     def run(self) -> dict[str, Any]:
@@ -111,13 +124,24 @@ class ProcessDriver:
         return self.conductor.session
 
     def stop(self) -> None:
-        """Stop the run now, keeping what was measured."""
+        """Stop the run now, keeping what was measured (a timed block ends after its current iteration)."""
         for v in self.conductor.stop():
-            self._kill(v)
+            self._terminate(v)
+
+    def _terminate(self, variant: str) -> None:
+        p = self.procs.get(variant)
+        if p and not p.killed and p.popen.poll() is None and variant not in self._kill_after:
+            terminate(p.popen.pid)
+            self._kill_after[variant] = time.monotonic() + STOP_GRACE_S
 
     # ---- private
 
     def _pump(self, timeout: float) -> None:
+        now = time.monotonic()
+        for v, deadline in list(self._kill_after.items()):
+            if now >= deadline:
+                del self._kill_after[v]
+                self._kill(v)
         for key, _ in self._sel.select(timeout):
             p, which = key.data
             try:
@@ -139,7 +163,7 @@ class ProcessDriver:
                     p.stderr_tail.append(text)
                     self.on_stderr(p.variant, text)
         for v in self.conductor.check_timeouts():
-            self._kill(v)
+            self._terminate(v)  # a step stuck in C code ignores it: killed after the grace period
         for p in self.procs.values():
             if not p.exited and not p.stdout_open and p.popen.poll() is not None:
                 p.exited = True

@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from jitlab.core import protocol as P
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
+from jitlab.engine.driver import STOP_GRACE_S
 from jitlab.engine.placement import place
 from jitlab.gui.runner_pool import RunnerPool
 from jitlab.gui.runner_process import QtRunnerProcess
@@ -40,7 +41,7 @@ class _Bridge(QObject):
 
     sig_commands = Signal(object)
     sig_event = Signal(str, object, object)
-    sig_kill = Signal(object)
+    sig_stop = Signal(object)
     sig_failed = Signal(str)
 
 
@@ -70,10 +71,10 @@ class _ConductorThread(threading.Thread):
                     self.bridge.sig_commands.emit(c.on_exit(*args))
                 elif kind == "tick":
                     expired = c.check_timeouts()
-                    if expired:
-                        self.bridge.sig_kill.emit(expired)
+                    if expired:  # a step stuck in C code ignores SIGTERM: killed after the grace period
+                        self.bridge.sig_stop.emit(expired)
                 elif kind == "stop":
-                    self.bridge.sig_kill.emit(c.stop())
+                    self.bridge.sig_stop.emit(c.stop())
             except Exception:  # noqa: BLE001 - reported in the GUI thread, which ends the run
                 self.bridge.sig_failed.emit(traceback.format_exc())
                 return
@@ -109,7 +110,7 @@ class RunController(QObject):
         self._bridge = _Bridge(self)
         self._bridge.sig_commands.connect(self._send_all)
         self._bridge.sig_event.connect(self._on_conductor_event)
-        self._bridge.sig_kill.connect(self._kill_variants)
+        self._bridge.sig_stop.connect(self._stop_variants)
         self._bridge.sig_failed.connect(self._on_conductor_failed)
         self._timeouts = QTimer(self)
         self._timeouts.setInterval(TIMEOUT_CHECK_MS)
@@ -220,11 +221,11 @@ class RunController(QObject):
         if event == "finished":
             self._finish()
 
-    def _kill_variants(self, variants: list[str]) -> None:
+    def _stop_variants(self, variants: list[str]) -> None:
         for variant in variants:
             runner = self._runners.get(variant)
             if runner is not None:
-                runner.kill()
+                runner.stop(int(STOP_GRACE_S * 1000))
 
     def _on_conductor_failed(self, text: str) -> None:
         print(f"jitlab: the run's scheduler failed; the run is stopped.\n{text}", flush=True)

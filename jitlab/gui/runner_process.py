@@ -15,7 +15,7 @@ import weakref
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from jitlab.core import protocol as P
 from jitlab.engine.launch import runner_command, runner_env
@@ -112,6 +112,20 @@ class QtRunnerProcess(QObject):
         if not self.is_running():
             return
         self.proc.write(P.encode(command))
+
+    def stop(self, grace_ms: int) -> None:
+        """Ask the runner to stop (SIGTERM: it sends its current block's iterations and exits);
+        kill it if it is still running after ``grace_ms``."""
+        if self.killed or not self.is_running():
+            return
+        if self.pid and sys.platform != "win32":
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError, OSError):
+                pass
+            QTimer.singleShot(grace_ms, self, self.kill)
+        else:
+            self.kill()
 
     def kill(self) -> None:
         """Kill the runner and everything it started (its whole session)."""

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 import torch
 
 from jitlab.core.protocol import IterBatch
+from jitlab.runner import stopping
 
 #: Stream a batch at least this often during a long block (seconds).
 FLUSH_INTERVAL_S = 0.05
@@ -147,17 +148,21 @@ class Harness:
         batch = IterBatch(self.next_index, warmup=warmup, round=round_)
         results = []
         last_flush = time.perf_counter()
-        for _ in range(n):
-            fwd, bwd = self.step()
-            results.append((fwd, bwd))
-            batch.fwd_ms.append(fwd)
-            batch.bwd_ms.append(bwd)
-            self.next_index += 1
-            now = time.perf_counter()
-            if len(batch) >= FLUSH_SIZE or now - last_flush >= FLUSH_INTERVAL_S:
+        try:
+            for _ in range(n):
+                if stopping.requested():
+                    break  # the parent stopped the run: keep what was measured
+                fwd, bwd = self.step()
+                results.append((fwd, bwd))
+                batch.fwd_ms.append(fwd)
+                batch.bwd_ms.append(bwd)
+                self.next_index += 1
+                now = time.perf_counter()
+                if len(batch) >= FLUSH_SIZE or now - last_flush >= FLUSH_INTERVAL_S:
+                    emit(batch.to_message())
+                    batch = IterBatch(self.next_index, warmup=warmup, round=round_)
+                    last_flush = now
+        finally:
+            if len(batch):  # also when a step raised: the iterations before it were measured
                 emit(batch.to_message())
-                batch = IterBatch(self.next_index, warmup=warmup, round=round_)
-                last_flush = now
-        if len(batch):
-            emit(batch.to_message())
         return results

@@ -19,9 +19,11 @@ from typing import Any, Iterator
 import torch
 
 from jitlab.core import protocol as P
+from jitlab.core import stats
 from jitlab.runner import affinity
 from jitlab.runner import env as E
 from jitlab.runner import loader
+from jitlab.runner import stopping
 from jitlab.runner.channel import Channel
 from jitlab.runner.check import compare
 from jitlab.runner.errors import error_message
@@ -177,7 +179,7 @@ class Runner:
         totals = [f + (b or 0.0) for f, b in results]
         msg = {
             "t": P.BUILT, "build_ms": build_ms, "first_call_ms": totals[0],
-            "est_iter_ms": estimate_iter_ms(totals), "check": check, "warnings": list(self.warnings), "notes": notes,
+            "est_iter_ms": stats.typical_iter_ms(totals), "check": check, "warnings": list(self.warnings), "notes": notes,
         }
         msg.update(self._memory())
         self.ch.send(msg)
@@ -205,14 +207,19 @@ class Runner:
         n, round_ = int(cmd["n"]), cmd.get("round")
         t0 = time.perf_counter()
         held = HeldMessages(self.ch.send)
-        with phase(P.PHASE_RUN, "running the timed iterations"):
-            if cmd.get("resume"):
-                self.harness.run(int(cmd["resume"]), True, round_, held.add)
-            self.harness.run(n, False, round_, held.add)
-        elapsed = (time.perf_counter() - t0) * 1000.0
-        held.flush()
-        self.ch.send({"t": P.BLOCK, "round": round_, "n": n, "elapsed_ms": elapsed,
-                      "sample": E.sample(self.device), **self._memory()})
+        with stopping.timed_block():
+            try:
+                with phase(P.PHASE_RUN, "running the timed iterations"):
+                    if cmd.get("resume"):
+                        self.harness.run(int(cmd["resume"]), True, round_, held.add)
+                    self.harness.run(n, False, round_, held.add)
+            finally:
+                held.flush()  # what the block measured is sent even when a later iteration raised
+            elapsed = (time.perf_counter() - t0) * 1000.0
+            if stopping.requested():
+                return  # main() exits; the parent stopped the run
+            self.ch.send({"t": P.BLOCK, "round": round_, "n": n, "elapsed_ms": elapsed,
+                          "sample": E.sample(self.device), **self._memory()})
 
     def introspect(self, cmd: dict) -> None:
         from jitlab.runner import introspect
@@ -259,16 +266,6 @@ class Runner:
         return {"peak_memory_bytes": int(torch.cuda.max_memory_allocated(self.device)), "device_free_bytes": int(free)}
 
 
-def estimate_iter_ms(totals: list[float]) -> float:
-    """Typical time of one iteration from the warm-up: the median of the last three after the first call.
-
-    The block size is chosen from it, so one interrupted warm-up iteration
-    must not make every block a single iteration.
-    """
-    tail = totals[1:][-3:] or totals
-    return statistics.median(tail)
-
-
 class HeldMessages:
     """Iteration batches of a timed block, sent when the block ends.
 
@@ -310,6 +307,7 @@ WHAT = {
 
 
 def main() -> int:
+    stopping.install()
     channel = Channel()
     runner = Runner(channel)
     channel.send({"t": P.READY, "pid": os.getpid(), "env": E.basic_env()})
@@ -343,7 +341,7 @@ def main() -> int:
                 msg = error_message(exc, PHASE_OF.get(name, P.PHASE_RUN), user_file, runner.device, WHAT.get(name, name))
             channel.send(msg)
             return 0
-        if name == P.CMD_FINISH:
+        if name == P.CMD_FINISH or stopping.requested():
             return 0
     return 0
 

@@ -53,8 +53,35 @@ def test_a_timed_block_is_sent_when_it_ends():
     assert first * 1000 > 0.8 * block_ms, f"iterations arrived {first * 1000:.0f} ms into a {block_ms:.0f} ms block"
 
 
-def test_one_slow_warmup_iteration_does_not_shrink_the_blocks():
-    from jitlab.runner.main import estimate_iter_ms
+def test_sigterm_mid_block_sends_what_was_measured_and_exits():
+    import signal
 
-    assert estimate_iter_ms([150.0, 1.0, 1.1, 0.9, 25.0]) == 1.1  # first call and one spike left out
-    assert estimate_iter_ms([150.0]) == 150.0
+    settings = make_settings(file=str(DATA / "sleepy.py"), device="cpu", variants="eager", warmup=2, iters=40)
+    load = Conductor(S.new_session(settings)).load_command("eager")
+    popen = start_runner()
+    try:
+        popen.stdin.write(P.encode(load) + P.encode({"cmd": P.CMD_BUILD}))
+        popen.stdin.flush()
+        _arrivals(popen, P.BUILT)
+        popen.stdin.write(P.encode({"cmd": P.CMD_RUN, "n": 40, "round": 1}))  # ~1 s of 25 ms iterations
+        popen.stdin.flush()
+        time.sleep(0.3)
+        popen.send_signal(signal.SIGTERM)
+        rest = [json.loads(line) for line in popen.stdout.read().splitlines() if line.strip()]
+        code = popen.wait(timeout=10)
+    finally:
+        kill(popen)
+    measured = [x for m in rest if m["t"] == P.ITERS and not m["warmup"] for x in m["fwd"]]
+    assert code == 0
+    assert 4 <= len(measured) < 40  # the block ended early, and what it measured arrived
+    assert all(m["t"] != P.BLOCK for m in rest)  # no claim that the whole block ran
+
+
+def test_a_step_that_raises_mid_block_keeps_the_iterations_before_it(jitlab_run):
+    r = jitlab_run(DATA / "raises_later.py", "--variants", "eager", "--block", "30", "--device", "cpu", iters=100)
+    rec = r.session["variants"]["eager"]
+    calls_before_timing = sum(1 for it in rec["iterations"] if it["warmup"])
+    measured = [it for it in rec["iterations"] if not it["warmup"]]
+    assert rec["status"] == "failed" and "call 50 went wrong" in rec["error"]["message"]
+    assert len(measured) == 49 - calls_before_timing  # every call before the failing one, not only whole blocks
+    assert len(measured) % 30 != 0

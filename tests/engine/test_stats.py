@@ -47,3 +47,19 @@ def test_drift_detected_only_when_real():
 def test_unpaired_speedup():
     sp = stats.unpaired_speedup([10, 10, 10, 10], [5, 5, 5, 5])
     assert sp["estimate"] == 2.0 and sp["ci"] == [2.0, 2.0] and sp["method"] == "ratio_of_medians"
+
+
+def test_one_slow_warmup_iteration_does_not_shrink_the_blocks():
+    assert stats.typical_iter_ms([150.0, 1.0, 1.1, 0.9, 25.0]) == 1.1  # first call and one spike left out
+    assert stats.typical_iter_ms([150.0]) == 150.0
+
+
+def test_a_round_where_only_one_block_hit_a_slow_episode_barely_moves_the_speedup():
+    eager = {r: 10.0 for r in range(1, 12)}
+    script = {r: 6.0 for r in range(1, 12)}
+    eager[5] = 16.0  # eager's block of round 5 ran on a CPU 1.6x slower; script's did not
+    out = stats.paired_speedup(eager, script)
+    assert out["estimate"] == 10.0 / 6.0  # the median ignores the outlier round
+    geometric_mean = float(np.exp(np.mean(np.log([eager[r] / script[r] for r in eager]))))
+    assert geometric_mean > 1.04 * out["estimate"]  # where a mean of the ratios would have moved
+    assert out["ci"][0] <= out["estimate"] <= out["ci"][1]
