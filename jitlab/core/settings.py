@@ -82,7 +82,8 @@ def check_pin_cpus(spec: Any) -> str:
         return "none" if text in ("off", "no") else text
     for part in text.split(","):
         bounds = part.strip().split("-", 1)
-        if not part.strip() or not all(b.strip().isdigit() for b in bounds):
+        if (not part.strip() or not all(b.strip().isdigit() for b in bounds)
+                or int(bounds[0]) > int(bounds[-1])):
             raise InputError(f"--pin-cpus {spec!r}: use auto, none, or a core list such as 2,3 or 0-3")
     return text
 

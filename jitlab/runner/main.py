@@ -81,6 +81,7 @@ class Runner:
         self.target: loader.Target | None = None
         self.reference_module: torch.nn.Module | None = None
         self.fn: Any = None
+        self.pin_cpus: list[int] | None = None  # applied after the first call (see _pin)
 
     # ---- commands
 
@@ -120,17 +121,12 @@ class Runner:
         self.target = target
         env = E.full_env(self.device)
         if hasattr(os, "sched_setaffinity"):
-            # Applied after the (parallel) import and load, before anything is built or timed.
-            cpus = affinity.choose(str(cfg.get("pin_cpus") or "none"), self.device.type, cfg.get("pin_core"))
-            if cpus is not None:
-                if self.device.type != "cpu":
-                    # Start the intra-op pool first, so that its threads keep every core: CPU ops
-                    # inside a GPU step must not crowd onto the launching thread's core.
-                    torch.ones(1 << 18).add_(1)
-                env["cpu_affinity"] = affinity.pin(cpus)
-                if self.device.type == "cpu" and torch.get_num_threads() > len(cpus):
-                    torch.set_num_threads(len(cpus))
-                    env["threads"] = len(cpus)
+            self.pin_cpus = affinity.choose(str(cfg.get("pin_cpus") or "none"), self.device.type, cfg.get("pin_core"))
+            if self.pin_cpus is not None:
+                env["cpu_affinity"] = self.pin_cpus
+                if self.device.type == "cpu" and torch.get_num_threads() > len(self.pin_cpus):
+                    torch.set_num_threads(len(self.pin_cpus))
+                    env["threads"] = len(self.pin_cpus)
         base = {"t": P.LOADED, "env": env, "target": target.name, "script_module": target.is_script_module,
                 "notes": notes}
         if target.is_script_module and self.variant == "eager":
@@ -162,6 +158,7 @@ class Runner:
         self.ch.status("warmup", first, i=1, n=warmup)
         with captured_warnings(self.warnings), phase(P.PHASE_RUN, "running the warm-up iterations"):
             results = h.run(1, True, None, self.ch.send)
+            self._pin()
             if warmup > 2:
                 self.ch.status("warmup", "profiling runs", i=2, n=warmup)
                 results += h.run(warmup - 2, True, None, self.ch.send)
@@ -183,6 +180,20 @@ class Runner:
         }
         msg.update(self._memory())
         self.ch.send(msg)
+
+    def _pin(self) -> None:
+        """Move to the run's cores (``--pin-cpus``) once the first call is done.
+
+        Not earlier: torch.compile compiles on the first call, and Inductor
+        sizes its compile threads and worker processes by this process's cores.
+        """
+        if self.pin_cpus is None:
+            return
+        if self.device.type != "cpu":
+            # Start the intra-op pool first, so that its threads keep every core: CPU ops
+            # inside a GPU step must not crowd onto the launching thread's core.
+            torch.ones(1 << 18).add_(1)
+        affinity.pin(self.pin_cpus)
 
     def _settle(self, h: Harness, warmup: int, results: list) -> list:
         """Extra warm-up until the last two iterations are near the typical warm-up time.

@@ -10,6 +10,9 @@ from jitlab.runner import affinity
 
 from tests.engine.test_cli import DATA
 
+if not hasattr(os, "sched_getaffinity"):
+    pytest.skip("CPU pinning is Linux-only", allow_module_level=True)
+
 ALLOWED = sorted(os.sched_getaffinity(0))
 
 
@@ -18,7 +21,7 @@ def test_pin_setting_accepts_auto_none_and_core_lists():
     assert make_settings(pin_cpus="NONE")["pin_cpus"] == "none"
     assert make_settings(pin_cpus="off")["pin_cpus"] == "none"
     assert make_settings(pin_cpus="0-1,3")["pin_cpus"] == "0-1,3"
-    for bad in ("fast", "1,,x", "a-b", "-1"):
+    for bad in ("fast", "1,,x", "a-b", "-1", "3-1"):
         with pytest.raises(InputError, match="--pin-cpus"):
             make_settings(pin_cpus=bad)
 
@@ -58,3 +61,15 @@ def test_a_bad_core_list_is_refused_before_anything_runs(jitlab_run):
     r = jitlab_run(DATA / "linear.py", "--pin-cpus", "two", iters=3)
     assert r.rc == 2
     assert "--pin-cpus 'two'" in r.err and "core list" in r.err
+
+
+@pytest.mark.skipif(len(ALLOWED) < 2, reason="needs two cores to tell pinned from unpinned")
+def test_the_first_call_runs_on_every_core_and_the_timed_ones_on_the_pinned_core(jitlab_run, tmp_path):
+    log = tmp_path / "cores.txt"
+    env = {**os.environ, "AFFINITY_LOG": str(log)}
+    r = jitlab_run(DATA / "affinity_probe.py", "--variants", "eager", "--pin-cpus", str(ALLOWED[-1]),
+                   "--device", "cpu", "--no-introspect", env=env, iters=4)
+    assert r.rc == 0, r.err
+    cores = [int(x) for x in log.read_text().split()]
+    assert cores[0] == len(ALLOWED)  # torch.compile compiles here: with all its cores
+    assert set(cores[1:]) == {1}
