@@ -137,7 +137,8 @@ class RunController(QObject):
                 old.kill()  # its exit is then ignored and it is deleted
             else:
                 old.deleteLater()
-        session = S.new_session(place(dict(settings), interval=None))  # None: no wait in the UI thread
+        # 50 ms of sampling: the load now, not since the last call (which would count our own last run)
+        session = S.new_session(place(dict(settings), interval=0.05))
         self.session = session
         self.conductor = Conductor(session)
         self._runners = {}
