@@ -105,9 +105,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timer-min-time", type=float, help="seconds per Timer measurement (default: 1 full, 0.2 tiny)")
     p.add_argument("--threads", type=int,
                    help="torch CPU threads for jitlab and the references (default: torch's default)")
-    p.add_argument("--pin-cpus", metavar="auto|LIST",
-                   help="pin jitlab's runners and every reference to the same CPU cores (jitlab run --pin-cpus)")
-    p.add_argument("--repeats", type=int, default=1,
+    p.add_argument("--pin-cpus", metavar="auto|none|LIST", default="auto",
+                   help="CPU cores of jitlab's runners and of every reference, the same for all: auto (default) "
+                        "picks one idle core on a GPU and pins nothing on a CPU, as jitlab run does; none; or a "
+                        "list such as 15 or 2,3")
+    p.add_argument("--repeats", type=int, default=1, choices=range(1, 100), metavar="N",
                    help="jitlab and the references this many times per case, in alternating order (default: 1)")
     p.add_argument("--schedule", choices=("interleaved", "sequential"), help="jitlab's --schedule (default: its own)")
     p.add_argument("--stream-iters", type=int, default=10_000, help="iterations of the streaming run (0: skip)")
@@ -115,6 +117,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out-dir", type=Path, default=B.RESULTS, help="where results go (default: %(default)s)")
     p.add_argument("--python", default=sys.executable, help="interpreter with torch (default: this one)")
     args = p.parse_args(argv)
+    args.pin_cpus = resolve_pin(args.pin_cpus, args.device)
     args.iters = args.iters or DEFAULT_ITERS[args.size]
     args.timer_min_time = args.timer_min_time or DEFAULT_TIMER_S[args.size]
     args.variant_list = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -126,6 +129,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if unknown:
         p.error(f"unknown variant or case: {', '.join(unknown)}")
     return args
+
+
+def resolve_pin(spec: str, device: str) -> str:
+    """One explicit setting for jitlab and the references: ``auto`` becomes a core (GPU) or ``none`` (CPU).
+
+    jitlab's own ``auto`` and the references would otherwise choose separately, and
+    a launch-bound step timed on another core is not the same measurement.
+    """
+    from jitlab.core.settings import check_pin_cpus
+    from jitlab.engine.placement import choose_core
+
+    spec = check_pin_cpus(spec)
+    if spec != "auto":
+        return spec
+    core = choose_core(0.2) if device != "cpu" else None
+    return "none" if core is None else str(core)
 
 
 def example_file(example: str, size: str, device: str, work: Path) -> Path:
@@ -192,7 +211,7 @@ def run_jitlab(name: str, file: Path, target: str | None, variants: list[str], s
     t0 = time.monotonic()
     extra = ["--timeout", str(args.timeout)] + ([] if introspect else ["--no-introspect"])
     extra += ["--threads", str(args.threads)] if args.threads else []
-    extra += (["--pin-cpus", args.pin_cpus] if args.pin_cpus else []) + (["--schedule", args.schedule] if args.schedule else [])
+    extra += ["--pin-cpus", args.pin_cpus] + (["--schedule", args.schedule] if args.schedule else [])
     rc, session, output = B.jitlab_run(file, session_path, python=args.python, target=target, device=args.device,
                                        variants=variants, iters=args.iters, warmup=args.warmup, extra=extra)
     log(f"{name}: jitlab run exit {rc} in {time.monotonic() - t0:.0f} s")
@@ -208,7 +227,8 @@ def run_references(name: str, file: Path, target: str | None, variants: list[str
                                   iters=args.iters, warmup=max(REFERENCE_WARMUP, args.warmup or 0),
                                   matmul_precision=DEFAULTS["matmul_precision"], timer=True,
                                   timer_min_time=args.timer_min_time, threads=args.threads,
-                                  pin_cpus=args.pin_cpus, timeout=args.timeout)
+                                  pin_cpus=None if args.pin_cpus == "none" else args.pin_cpus,
+                                  timeout=args.timeout)
         log(f"{name}: reference {v} in {time.monotonic() - t0:.0f} s"
             + (f" — {refs[v]['error'].splitlines()[0]}" if refs[v].get("error") else ""))
     return refs

@@ -186,11 +186,13 @@ def case_rows(case: dict) -> list[list[str]]:
         status = "" if r["status"] == "ok" else f" ({r['status']})"
         timer = (r["timer"] or {}).get("median_ms")
         bare = (r["bare"] or {}).get("median_ms")
-        mark = "" if r["agrees"] else " ⚠"
+        def mark(ratio: float | None) -> str:
+            return "" if ratio is not None and abs(ratio - 1) <= AGREEMENT else " ⚠"
+
         rows.append([
             case["name"], v + status, B.fmt_ms(j.get("median_ms")), B.fmt_ms(j.get("iqr_ms")),
-            B.fmt_ms(timer), B.fmt_ratio(r["ratio_vs_timer"]) + mark, B.fmt_ms(bare),
-            B.fmt_ratio(r["ratio_vs_bare"]) + mark,
+            B.fmt_ms(timer), B.fmt_ratio(r["ratio_vs_timer"]) + mark(r["ratio_vs_timer"]), B.fmt_ms(bare),
+            B.fmt_ratio(r["ratio_vs_bare"]) + mark(r["ratio_vs_bare"]),
             "1.00x (ref)" if v == "eager" and j else _speedup(j.get("speedup_vs_eager"), j.get("speedup_ci"),
                                                               j.get("speedups")),
             "1.00x (ref)" if v == "eager" and timer else _speedup(r["speedup_vs_eager_timer"]),
