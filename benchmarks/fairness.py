@@ -39,7 +39,11 @@ def run_once(example: Path, schedule: str, pin: str, args: argparse.Namespace) -
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if not out.exists():
             raise RuntimeError(f"jitlab run failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-        return json.loads(out.read_text())
+        session = json.loads(out.read_text())
+        for name, rec in session["variants"].items():
+            if rec["status"] != "ok" or (name == "script" and rec["speedup_vs_eager"] is None):
+                raise RuntimeError(f"{example.name}: {name} {rec['status']}: {(rec.get('error') or {}).get('message')}")
+        return session
 
 
 def blocks(session: dict) -> dict:
@@ -105,11 +109,12 @@ def main() -> int:
     p.add_argument("--schedules", default="interleaved,sequential")
     p.add_argument("--runs", type=int, default=2, help="consecutive runs per example and schedule (default: 2)")
     p.add_argument("--pin-cpus", default="auto", help="comma-separated jitlab run --pin-cpus settings to "
-                   "compare, run by run in alternation (default: auto, jitlab's default; e.g. none,auto)")
+                   "compare, run by run in alternation (default: auto, jitlab's default; e.g. none,auto; a core "
+                   "list within one setting joins its cores with +, e.g. none,2+3)")
     p.add_argument("--suffix", default="", help="appended to the result file names")
     p.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
     args = p.parse_args()
-    pins = [x.strip() for x in args.pin_cpus.split(",") if x.strip()] or ["auto"]
+    pins = [x.strip().replace("+", ",") for x in args.pin_cpus.split(",") if x.strip()] or ["auto"]
     results: dict = {"device": args.device, "iters": args.iters, "pin_cpus": pins, "argv": sys.argv[1:],
                      "date": date.today().isoformat(), "examples": {}}
     lines = ["| example | schedule | pin | run | script speedup | 95% CI | half-width | eager ms | script ms "
