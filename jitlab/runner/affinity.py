@@ -49,10 +49,19 @@ def choose(spec: str, device_type: str, pin_core: int | None = None) -> list[int
     return sorted(set(cpus))
 
 
-def pin(cpus: list[int]) -> list[int]:
-    """Restrict the calling thread, and the threads it starts later, to ``cpus``.
-
-    Threads that already exist keep their cores; returns the affinity now in force.
+def pin(cpus: list[int], all_threads: bool = False) -> list[int]:
+    """Restrict the calling thread (or, with ``all_threads``, every thread of this
+    process) and the threads started later to ``cpus``; returns the affinity now in force.
     """
     os.sched_setaffinity(0, cpus)
+    if all_threads:
+        try:
+            tids = [int(t) for t in os.listdir("/proc/self/task")]
+        except OSError:
+            tids = []
+        for tid in tids:
+            try:
+                os.sched_setaffinity(tid, cpus)
+            except OSError:  # a thread that has just ended
+                pass
     return sorted(os.sched_getaffinity(0))

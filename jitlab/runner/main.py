@@ -120,7 +120,10 @@ class Runner:
         target = loader.call_target(module, self.path, cfg.get("target"), self.device)
         self.target = target
         env = E.full_env(self.device)
-        if hasattr(os, "sched_setaffinity"):
+        if not hasattr(os, "sched_setaffinity"):
+            if str(cfg.get("pin_cpus") or "none") not in ("auto", "none"):
+                notes.append("--pin-cpus was ignored: pinning runners to CPU cores works on Linux only")
+        else:
             self.pin_cpus = affinity.choose(str(cfg.get("pin_cpus") or "none"), self.device.type, cfg.get("pin_core"))
             if self.pin_cpus is not None:
                 env["cpu_affinity"] = self.pin_cpus
@@ -193,7 +196,8 @@ class Runner:
             # Start the intra-op pool first, so that its threads keep every core: CPU ops
             # inside a GPU step must not crowd onto the launching thread's core.
             torch.ones(1 << 18).add_(1)
-        affinity.pin(self.pin_cpus)
+        # A CPU step runs on the intra-op threads too: all of them move to the listed cores.
+        affinity.pin(self.pin_cpus, all_threads=self.device.type == "cpu")
 
     def _settle(self, h: Harness, warmup: int, results: list) -> list:
         """Extra warm-up until the last two iterations are near the typical warm-up time.

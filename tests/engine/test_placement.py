@@ -73,3 +73,21 @@ def test_the_first_call_runs_on_every_core_and_the_timed_ones_on_the_pinned_core
     cores = [int(x) for x in log.read_text().split()]
     assert cores[0] == len(ALLOWED)  # torch.compile compiles here: with all its cores
     assert set(cores[1:]) == {1}
+
+
+@pytest.mark.skipif(len(ALLOWED) < 2 or not os.path.isdir("/proc/self/task"), reason="needs two cores and /proc")
+def test_a_core_list_on_a_cpu_run_moves_every_thread(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import os, threading, time\n"
+        "from jitlab.runner import affinity\n"
+        "stop = threading.Event()\n"
+        "t = threading.Thread(target=stop.wait); t.start()\n"
+        f"affinity.pin([{ALLOWED[-1]}], all_threads=True)\n"
+        "print(sorted({len(os.sched_getaffinity(int(x))) for x in os.listdir('/proc/self/task')}))\n"
+        "stop.set(); t.join()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[1]", out.stderr
