@@ -31,14 +31,24 @@ def _arrivals(popen, until: str, timeout: float = 120.0) -> list[tuple[float, di
     raise AssertionError(f"no {until!r} message; got {[m['t'] for _, m in out]}")
 
 
-def test_a_timed_block_is_sent_when_it_ends():
-    settings = make_settings(file=str(DATA / "sleepy.py"), device="cpu", variants="eager", warmup=2, iters=8)
+def _built_runner(iters: int):
+    """A runner of ``sleepy.py``'s eager variant, loaded, built and warmed up."""
+    settings = make_settings(file=str(DATA / "sleepy.py"), device="cpu", variants="eager", warmup=2, iters=iters)
     load = Conductor(S.new_session(settings)).load_command("eager")
     popen = start_runner()
     try:
         popen.stdin.write(P.encode(load) + P.encode({"cmd": P.CMD_BUILD}))
         popen.stdin.flush()
         _arrivals(popen, P.BUILT)
+    except BaseException:
+        kill(popen)
+        raise
+    return popen
+
+
+def test_a_timed_block_is_sent_when_it_ends():
+    popen = _built_runner(iters=8)
+    try:
         sent = time.monotonic()
         popen.stdin.write(P.encode({"cmd": P.CMD_RUN, "n": 8, "round": 1, "resume": 2}))
         popen.stdin.flush()
@@ -56,13 +66,8 @@ def test_a_timed_block_is_sent_when_it_ends():
 def test_sigterm_mid_block_sends_what_was_measured_and_exits():
     import signal
 
-    settings = make_settings(file=str(DATA / "sleepy.py"), device="cpu", variants="eager", warmup=2, iters=40)
-    load = Conductor(S.new_session(settings)).load_command("eager")
-    popen = start_runner()
+    popen = _built_runner(iters=40)
     try:
-        popen.stdin.write(P.encode(load) + P.encode({"cmd": P.CMD_BUILD}))
-        popen.stdin.flush()
-        _arrivals(popen, P.BUILT)
         popen.stdin.write(P.encode({"cmd": P.CMD_RUN, "n": 40, "round": 1}))  # ~1 s of 25 ms iterations
         popen.stdin.flush()
         time.sleep(0.3)
