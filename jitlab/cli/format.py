@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from jitlab.core.formatting import fmt_ms, fmt_ratio, placement_text
+from jitlab.core.breakdown import WARNING_PREFIX as BUSY_PREFIX
+from jitlab.core.formatting import (
+    HOST_DEPENDENT_MARK, UNRELIABLE_MARK, device_word, fmt_ms, fmt_ratio, fmt_share, fmt_speedup, placement_text,
+)
 
 
 def ms(stat: dict | None) -> str:
@@ -20,10 +23,10 @@ def speedup(v: dict, name: str) -> str:
     sp = v.get("speedup_vs_eager")
     if sp is None:
         return "-"
-    ci = v.get("speedup_ci")
-    if ci:
-        return f"{fmt_ratio(sp)}x [{fmt_ratio(ci[0])}-{fmt_ratio(ci[1])}]"
-    return f"{fmt_ratio(sp)}x"
+    text = fmt_speedup({"estimate": sp, "ci": v.get("speedup_ci")})
+    if v.get("speedup_unreliable"):
+        return f"{fmt_ratio(sp)}x ({UNRELIABLE_MARK})"
+    return text
 
 
 def check(v: dict, name: str = "") -> str:
@@ -60,6 +63,62 @@ def session_table(session: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def breakdown_table(session: dict[str, Any]) -> list[str]:
+    """Where the time goes: device-busy against host time, two speedups, a verdict per variant.
+
+    Empty when no variant has sampled device time.
+    """
+    variants = session["variants"]
+    recs = {n: v.get("device") for n, v in variants.items() if v.get("device")}
+    if not recs:
+        return []
+    unit = next(iter(recs.values()))["unit"]
+    word = device_word(unit)
+    host = "host" if unit == "device" else "overhead"
+    rows = [["variant", "wall ms", f"{word} ms", f"{host} ms", f"{word} busy", "launches" if unit == "device" else "ops",
+             "speedup end to end", f"speedup on {word} time", "verdict"]]
+    marks = False
+    for name, v in variants.items():
+        d = v.get("device")
+        if not d:
+            continue
+        wall = (v.get("stats") or {}).get("total")
+        if name == "eager":
+            e2e, dev = "1.00x (ref)", "1.00x (ref)"
+        else:
+            e2e = speedup(v, name)
+            if v.get("speedup_host_dependent") and not v.get("speedup_unreliable") and e2e != "-":
+                e2e += " *"
+                marks = True
+            dev = fmt_speedup(v.get("speedup_device")) or "-"
+            if v.get("speedup_unreliable") and unit != "device" and dev != "-":
+                dev = f"{fmt_ratio(v['speedup_device']['estimate'])}x ({UNRELIABLE_MARK})"
+        launches = d["launches"].get("total")
+        rows.append([
+            name, opt_ms(wall["median"] if wall else None), opt_ms((d.get("total") or {}).get("median")),
+            opt_ms(d["host_ms"].get("total")), fmt_share(d.get("busy_share"), "-"),
+            "-" if launches is None else f"{launches:.0f}", e2e, dev,
+            (d.get("verdict") or {}).get("text", "-"),
+        ])
+    n = max(d["iterations"] for d in recs.values())
+    what = ("device-busy time (kernels, copies, sets)" if unit == "device"
+            else "time inside operators")
+    head = [f"where the time goes: {what} from up to {n} profiled iterations per variant, apart from the timed "
+            f"ones; {host} = wall - {word}"]
+    foot = []
+    if marks:
+        foot.append(f"* {HOST_DEPENDENT_MARK}: a launch-bound step's wall time moves with the CPU's state; "
+                    f"the speedup on {word} time is the one that repeats")
+    return head + _table(rows) + foot
+
+
 def session_report(session: dict[str, Any]) -> str:
     """Table plus the run's context, errors, warnings and notes."""
     st = session["settings"]
@@ -74,8 +133,13 @@ def session_report(session: dict[str, Any]) -> str:
         + (f", {placement_text(env)}" if placement_text(env) else "")
         + "; times are median ±half-IQR",
         "",
-        session_table(session),
     ]
+    busy = [w for w in session.get("warnings", []) if w.startswith(BUSY_PREFIX)]
+    out += [f"WARNING: {w}" for w in busy] + ([""] if busy else [])
+    out += [session_table(session)]
+    split = breakdown_table(session)
+    if split:
+        out += [""] + split
     extra = []
     for name, v in session["variants"].items():
         if v.get("error"):
@@ -85,7 +149,8 @@ def session_report(session: dict[str, Any]) -> str:
         for n in v.get("notes", []):
             extra.append(f"{name} note: {n}")
     for w in session.get("warnings", []):
-        extra.append(f"warning: {w}")
+        if not w.startswith(BUSY_PREFIX):
+            extra.append(f"warning: {w}")
     for n in sched.get("notes", []):
         extra.append(f"note: {n}")
     if extra:

@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cpu-fusion", action="store_true",
                    help="diagnostic: let NNC fuse on CPU through its interpreter (timings become diagnostic)")
     p.add_argument("--no-introspect", action="store_true", help="skip graphs and kernel lists")
+    p.add_argument("--no-device-time", action="store_true",
+                   help="no sampled blocks: skip device-busy time (on a CPU: time inside operators) per phase")
     p.add_argument("--trace-out", help="folder for a Chrome/Perfetto trace per variant")
     p.add_argument("--out", help="session file to write (default: jitlab-session-<file>-<time>.json)")
     p.add_argument("--python", help="interpreter with torch for the runners (default: $JITLAB_PYTHON or this one)")
@@ -123,7 +125,7 @@ def run_main(argv: list[str]) -> int:
             iters=args.iters, warmup=args.warmup, timeout=args.timeout, schedule=args.schedule,
             budget=args.budget, precision=args.precision, block=args.block, seed=args.seed, threads=args.threads,
             cpu_fusion=args.cpu_fusion, introspect=not args.no_introspect, trace_out=args.trace_out,
-            pin_cpus=args.pin_cpus,
+            pin_cpus=args.pin_cpus, device_time=not args.no_device_time,
         )
         place(settings)
     except InputError as exc:

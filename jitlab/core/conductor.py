@@ -44,12 +44,18 @@ RESUME_SPAN_MS = 10.0
 RESUME_MAX = 5
 #: Extra room asked of the device before variants share its memory.
 MEMORY_HEADROOM = 1.25
+#: A sampled block (device time under the profiler) spans about this many milliseconds ...
+SAMPLE_SPAN_MS = 20.0
+#: ... and at most this many iterations.
+SAMPLE_MAX_ITERS = 5
+#: Every round is sampled until this many have been; then every 2nd, 4th, ... round.
+SAMPLE_EVERY_ROUND = 10
 
 # Runner states
-LOADING, LOADED, BUILDING, BUILT, RUNNING, INTROSPECTING, FINISHING, DONE, DEAD = (
-    "loading", "loaded", "building", "built", "running", "introspecting", "finishing", "done", "dead",
+LOADING, LOADED, BUILDING, BUILT, RUNNING, SAMPLING, INTROSPECTING, FINISHING, DONE, DEAD = (
+    "loading", "loaded", "building", "built", "running", "sampling", "introspecting", "finishing", "done", "dead",
 )
-_EXECUTING = (BUILDING, RUNNING, INTROSPECTING)
+_EXECUTING = (BUILDING, RUNNING, SAMPLING, INTROSPECTING)
 
 
 class Conductor:
@@ -96,6 +102,10 @@ class Conductor:
         self._finish_queue: list[str] = []
         self._seq_round: dict[str, int] = {}
         self._seq_started: dict[str, float] = {}
+        self._sample_queue: list[str] = []
+        self._sampled_rounds: dict[str, int] = {v: 0 for v in self.order}
+        self._no_samples: set[str] = set()
+        self._seq_sample_due: set[str] = set()
 
     # ---- public API
 
@@ -223,8 +233,9 @@ class Conductor:
     def _on_iters(self, variant: str, msg: dict) -> None:
         batch = P.IterBatch.from_message(msg)
         its = self._variant(variant)["iterations"]
-        for j, (f, b) in enumerate(zip(batch.fwd_ms, batch.bwd_ms)):
-            its.append({"i": batch.start + j, "fwd_ms": f, "bwd_ms": b, "warmup": batch.warmup, "round": batch.round})
+        for j, (f, b, c) in enumerate(zip(batch.fwd_ms, batch.bwd_ms, batch.cpu_ms)):
+            its.append({"i": batch.start + j, "fwd_ms": f, "bwd_ms": b, "cpu_ms": c, "warmup": batch.warmup,
+                        "round": batch.round})
         if not batch.warmup:
             self.measured[variant] += len(batch)
         self.listener("iters", variant, {"batch": batch})
@@ -258,7 +269,23 @@ class Conductor:
             self.session["samples"].append({"round": msg.get("round"), "variant": variant, **sample})
         if msg.get("peak_memory_bytes") is not None:
             self._variant(variant)["peak_memory_bytes"] = msg["peak_memory_bytes"]
+        if not self.interleaved:
+            self._seq_sample_due.add(variant)
         self.listener("block", variant, msg)
+
+    def _on_sampled(self, variant: str, msg: dict) -> None:
+        self._charge(variant)
+        self.state[variant] = BUILT
+        v = self._variant(variant)
+        if msg.get("unavailable"):
+            self._no_samples.add(variant)
+            v["notes"].append(f"no device time: {msg['unavailable']}")
+            return
+        rows = device_rows(msg)
+        v["device_samples"].extend(rows)
+        v["device_unit"] = msg.get("unit")
+        self._sampled_rounds[variant] += 1
+        self.listener("sampled", variant, {"rows": rows})
 
     def _on_introspected(self, variant: str, msg: dict) -> None:
         self._charge(variant)
@@ -325,7 +352,8 @@ class Conductor:
     def _send(self, variant: str, state: str, cmd: dict[str, Any]) -> Command:
         self.state[variant] = state
         self._busy_since[variant] = self.clock()
-        phase = {BUILDING: "building", RUNNING: "measuring", INTROSPECTING: "introspecting"}[state]
+        phase = {BUILDING: "building", RUNNING: "measuring", SAMPLING: "sampling",
+                 INTROSPECTING: "introspecting"}[state]
         self.listener("status", variant, {"phase": phase, "round": cmd.get("round"), "n": cmd.get("n")})
         return variant, cmd
 
@@ -346,10 +374,12 @@ class Conductor:
             self.session["schedule"]["block"] = self.block
             self._measure_started = self.clock()
         needing = [v for v in built if self.measured[v] < self.settings["iters"]]
-        if needing and not self._round_queue and not self._out_of_rounds(built):
+        if needing and not self._round_queue and not self._sample_queue and not self._out_of_rounds(built):
             self.round += 1
             self._round_queue = list(needing)
             self.rng.shuffle(self._round_queue)
+            self._sample_queue = [v for v in needing if self._sample_due(v, self.round)]
+            self.rng.shuffle(self._sample_queue)
             self.session["schedule"]["rounds"].append(list(self._round_queue))
             self.listener("round", None, {"round": self.round, "order": list(self._round_queue)})
         while self._round_queue:
@@ -358,7 +388,29 @@ class Conductor:
                 n = min(self.block, self.settings["iters"] - self.measured[v])
                 return self._send(v, RUNNING, {"cmd": P.CMD_RUN, "n": n, "round": self.round,
                                                "resume": self._resume_iters(v)})
+        # Sampled blocks come after every timed block of the round, so none of
+        # them runs right after the profiler in its own round.
+        while self._sample_queue:
+            v = self._sample_queue.pop(0)
+            if self.state[v] == BUILT:
+                return self._send(v, SAMPLING, self._sample_command(v, self.round))
         return self._introspect_next(built)
+
+    def _sample_due(self, variant: str, round_: int) -> bool:
+        """Whether ``variant`` gets a sampled block in this round.
+
+        Every round at first, then every 2nd, 4th, ... so that a long run
+        spends ever less of its time under the profiler.
+        """
+        if not self.settings.get("device_time", True) or variant in self._no_samples:
+            return False
+        done = self._sampled_rounds[variant]
+        return done < SAMPLE_EVERY_ROUND or round_ % (2 ** (done // SAMPLE_EVERY_ROUND)) == 0
+
+    def _sample_command(self, variant: str, round_: int) -> dict[str, Any]:
+        est = self.est_iter_ms.get(variant, 1.0)
+        n = max(1, min(SAMPLE_MAX_ITERS, math.ceil(SAMPLE_SPAN_MS / max(est, 1e-3))))
+        return {"cmd": P.CMD_SAMPLE, "n": n, "round": round_}
 
     def _resume_iters(self, variant: str) -> int:
         """Unmeasured iterations at the start of a block, after a switch of runner.
@@ -415,6 +467,11 @@ class Conductor:
                 continue
             if state == LOADED:
                 return self._send(v, BUILDING, {"cmd": P.CMD_BUILD})
+            if state == BUILT and v in self._seq_sample_due:
+                self._seq_sample_due.discard(v)
+                r = self._seq_round.get(v, 0)
+                if self._sample_due(v, r):
+                    return self._send(v, SAMPLING, self._sample_command(v, r))
             if state == BUILT:
                 block = self._choose_block([v])
                 self.session["schedule"]["block"] = max(self.session["schedule"]["block"] or 0, block)
@@ -464,6 +521,31 @@ class Conductor:
     @staticmethod
     def _phase_of(state: str | None) -> str:
         return {LOADING: P.PHASE_LOAD, LOADED: P.PHASE_LOAD, BUILDING: P.PHASE_BUILD}.get(state or "", P.PHASE_RUN)
+
+
+def device_rows(msg: dict[str, Any]) -> list[dict[str, Any]]:
+    """The iterations of a ``sampled`` message as session rows.
+
+    Raises
+    ------
+    ProtocolError
+        If its columns are not lists of ``n`` numbers (or nulls).
+    """
+    n = msg.get("n")
+    if not isinstance(n, int) or n < 1:
+        raise P.ProtocolError(f"sampled message with n={n!r}")
+    cols = {}
+    for key in ("fwd_busy", "bwd_busy", "fwd_launches", "bwd_launches"):
+        col = msg.get(key)
+        if not isinstance(col, list) or len(col) != n:
+            raise P.ProtocolError(f"sampled message whose {key!r} is not a list of {n} values")
+        for x in col:
+            if x is not None and (isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x)
+                                  or x < 0):
+                raise P.ProtocolError(f"sampled message with {key!r} value {x!r}")
+        cols[key] = col
+    return [{"round": msg.get("round"), "fwd_ms": cols["fwd_busy"][k], "bwd_ms": cols["bwd_busy"][k],
+             "fwd_launches": cols["fwd_launches"][k], "bwd_launches": cols["bwd_launches"][k]} for k in range(n)]
 
 
 def describe_exit(code: int | None, sig: int | None) -> str:

@@ -17,6 +17,11 @@ Runner lifecycle, driven by the parent::
                        -> block      {round, n, elapsed_ms, sample}
                           (iters messages stream first: ``resume`` unmeasured
                           iterations flagged as warm-up, then ``n`` measured)
+    sample {n, round}  -> sampled    {round, n, unit, fwd_busy, bwd_busy,
+                                      fwd_launches, bwd_launches}
+                          (``n`` iterations under the profiler, apart from the
+                          timed blocks: device-busy time per phase, or
+                          ``unavailable`` with the reason)
     introspect         -> introspected {graphs, kernels}
     finish             -> bye        {peak_memory_bytes, warnings}
 
@@ -40,6 +45,7 @@ BUILT = "built"
 ITERS = "iters"
 BLOCK = "block"
 INTROSPECTED = "introspected"
+SAMPLED = "sampled"
 BYE = "bye"
 ERROR = "error"
 
@@ -50,6 +56,7 @@ CMD_LOAD = "load"
 CMD_BUILD = "build"
 CMD_RUN = "run"
 CMD_INTROSPECT = "introspect"
+CMD_SAMPLE = "sample"
 CMD_FINISH = "finish"
 
 # Error phases as recorded in the session.
@@ -121,6 +128,9 @@ class IterBatch:
     bwd_ms: list[float | None] = field(default_factory=list)
     warmup: bool = False
     round: int | None = None
+    #: CPU time of the iteration (the runner thread's on a CPU, the process's
+    #: on a GPU), beside its wall time it tells a preempted iteration.
+    cpu_ms: list[float | None] = field(default_factory=list)
 
     def to_message(self) -> dict[str, Any]:
         return {
@@ -128,6 +138,7 @@ class IterBatch:
             "i0": self.start,
             "fwd": self.fwd_ms,
             "bwd": self.bwd_ms,
+            "cpu": self.cpu_ms,
             "warmup": self.warmup,
             "round": self.round,
         }
@@ -136,9 +147,10 @@ class IterBatch:
     def from_message(cls, msg: dict[str, Any]) -> "IterBatch":
         fwd = [float(x) for x in msg["fwd"]]
         bwd = [None if x is None else float(x) for x in msg["bwd"]]
-        if len(fwd) != len(bwd):
+        cpu = [None if x is None else float(x) for x in msg.get("cpu") or [None] * len(fwd)]
+        if len(fwd) != len(bwd) or len(cpu) != len(fwd):
             raise ProtocolError("iters message with columns of different length")
-        return cls(int(msg["i0"]), fwd, bwd, bool(msg.get("warmup")), msg.get("round"))
+        return cls(int(msg["i0"]), fwd, bwd, bool(msg.get("warmup")), msg.get("round"), cpu)
 
     def __len__(self) -> int:
         return len(self.fwd_ms)

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from jitlab.core import stats
+from jitlab.core import breakdown, stats
 
 SCHEMA = "jitlab.session/1"
 SCHEMA_FAMILY = "jitlab.session/"
@@ -52,6 +52,14 @@ def new_variant() -> dict[str, Any]:
         "graphs": None,
         "kernels": None,
         "notes": [],
+        # Where the time goes (see jitlab.core.breakdown): sampled device time and what follows from it.
+        "device_samples": [],
+        "device_unit": None,
+        "device": None,
+        "speedup_device": None,
+        "speedup_host_dependent": None,
+        "speedup_unreliable": False,
+        "reliability": None,
     }
 
 
@@ -110,6 +118,7 @@ def finalize(session: dict[str, Any]) -> dict[str, Any]:
             )
     others = [w for w in session.get("warnings", []) if not w.startswith(tuple(f"{n}: timings drifted" for n in variants))]
     session["warnings"] = others + drift_warnings
+    breakdown.derive(session)
     return session
 
 

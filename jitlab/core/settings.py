@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "pin_core": None,
     "introspect": True,
     "trace_out": None,
+    # Sampled blocks under the profiler between the timed ones: device-busy time per phase.
+    "device_time": True,
 }
 
 

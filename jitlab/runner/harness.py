@@ -4,17 +4,30 @@ train mode) and, in train mode, a backward; each is timed separately.
 On CUDA the times come from events recorded on the device's current stream,
 with a synchronisation at the end of every iteration; elsewhere from
 ``time.perf_counter_ns``. Gradients are cleared outside the timed region.
+
+Beside its wall time every iteration records the CPU time it got (read just
+outside the timed region): the runner thread's on a CPU, the whole process's
+on a GPU, where the backward launches from autograd's device thread. An
+iteration whose CPU time falls far short of its wall time was preempted,
+or waited.
+
+The clocks are bound when this module is imported, so that user code that
+replaces ``time.perf_counter_ns`` cannot change what is measured.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, ContextManager, Iterable
 
 import torch
 
 from jitlab.core.protocol import IterBatch
 from jitlab.runner import stopping
+
+_wall_ns = time.perf_counter_ns
+_thread_cpu_ns = time.thread_time_ns
+_process_cpu_ns = time.process_time_ns
 
 #: Stream a batch at least this often during a long block (seconds).
 FLUSH_INTERVAL_S = 0.05
@@ -77,6 +90,7 @@ class Harness:
         self.cuda = device.type == "cuda"
         if self.cuda:
             self._ev = [torch.cuda.Event(enable_timing=True) for _ in range(3)]
+        self._cpu_ns = _process_cpu_ns if self.cuda else _thread_cpu_ns
         self.next_index = 0
         self.last_output: Any = None
         self.no_backward = False
@@ -87,28 +101,60 @@ class Harness:
 
     def step(self) -> tuple[float, float | None]:
         """Run and time one iteration; returns ``(fwd_ms, bwd_ms)``."""
-        if self.cuda:
-            return self._step_cuda()
-        return self._step_host()
+        fwd, bwd, _cpu = self.step_with_cpu()
+        return fwd, bwd
+
+    def step_with_cpu(self) -> tuple[float, float | None, float]:
+        """Run and time one iteration; returns ``(fwd_ms, bwd_ms, cpu_ms)``."""
+        c0 = self._cpu_ns()
+        fwd, bwd = self._step_cuda() if self.cuda else self._step_host()
+        return fwd, bwd, (self._cpu_ns() - c0) / 1e6
+
+    def step_phased(self, window: Callable[[str], ContextManager]) -> None:
+        """One untimed iteration with each phase inside ``window(phase)``.
+
+        The device is synchronised before each window closes, so everything a
+        phase launched has run by then: a profiler can attribute device work
+        to the phase by time alone. The synchronisations change when work
+        runs, not how long each kernel takes, so these iterations serve device
+        time only; their wall time is not a measurement.
+        """
+        sync = (lambda: torch.cuda.synchronize(self.device)) if self.cuda else (lambda: None)
+        sync()
+        if not self.train:
+            with torch.inference_mode(), window("fwd"):
+                self.last_output = self.fn(*self.inputs)
+                sync()
+            return
+        with window("fwd"):
+            out = self.fn(*self.inputs)
+            loss = loss_of(out)
+            sync()
+        if loss is not None:
+            with window("bwd"):
+                loss.backward()
+                sync()
+        self.last_output = out
+        self._clear_grads()
 
     def _step_host(self) -> tuple[float, float | None]:
         if not self.train:
             with torch.inference_mode():
-                t0 = time.perf_counter_ns()
+                t0 = _wall_ns()
                 out = self.fn(*self.inputs)
-                t1 = time.perf_counter_ns()
+                t1 = _wall_ns()
             self.last_output = out
             if self.device.type == "mps":
                 torch.mps.synchronize()
             return (t1 - t0) / 1e6, None
-        t0 = time.perf_counter_ns()
+        t0 = _wall_ns()
         out = self.fn(*self.inputs)
         loss = loss_of(out)
-        t1 = time.perf_counter_ns()
+        t1 = _wall_ns()
         bwd = None
         if loss is not None:
             loss.backward()
-            t2 = time.perf_counter_ns()
+            t2 = _wall_ns()
             bwd = (t2 - t1) / 1e6
         else:
             self.no_backward = True
@@ -147,18 +193,19 @@ class Harness:
         """Run ``n`` iterations, streaming them in batches through ``emit``."""
         batch = IterBatch(self.next_index, warmup=warmup, round=round_)
         results = []
-        last_flush = time.perf_counter()
+        last_flush = _wall_ns()
         try:
             for _ in range(n):
                 if stopping.requested():
                     break  # the parent stopped the run: keep what was measured
-                fwd, bwd = self.step()
+                fwd, bwd, cpu = self.step_with_cpu()
                 results.append((fwd, bwd))
                 batch.fwd_ms.append(fwd)
                 batch.bwd_ms.append(bwd)
+                batch.cpu_ms.append(round(cpu, 4))
                 self.next_index += 1
-                now = time.perf_counter()
-                if len(batch) >= FLUSH_SIZE or now - last_flush >= FLUSH_INTERVAL_S:
+                now = _wall_ns()
+                if len(batch) >= FLUSH_SIZE or now - last_flush >= FLUSH_INTERVAL_S * 1e9:
                     emit(batch.to_message())
                     batch = IterBatch(self.next_index, warmup=warmup, round=round_)
                     last_flush = now

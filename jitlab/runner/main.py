@@ -21,6 +21,7 @@ import torch
 from jitlab.core import protocol as P
 from jitlab.core import stats
 from jitlab.runner import affinity
+from jitlab.runner import contention
 from jitlab.runner import env as E
 from jitlab.runner import loader
 from jitlab.runner import stopping
@@ -220,6 +221,7 @@ class Runner:
     def run(self, cmd: dict) -> None:
         assert self.harness is not None
         n, round_ = int(cmd["n"]), cmd.get("round")
+        meter = contention.BlockMeter()
         t0 = time.perf_counter()
         held = HeldMessages(self.ch.send)
         with stopping.timed_block():
@@ -233,8 +235,29 @@ class Runner:
             elapsed = (time.perf_counter() - t0) * 1000.0
             if stopping.requested():
                 return  # main() exits; the parent stopped the run
+            contended = meter.stop()
+            sample = {**E.sample(self.device), **contended}
             self.ch.send({"t": P.BLOCK, "round": round_, "n": n, "elapsed_ms": elapsed,
-                          "sample": E.sample(self.device), **self._memory()})
+                          "sample": sample, **self._memory()})
+
+    def sample(self, cmd: dict) -> None:
+        """A sampled block: device time per phase, apart from the timed blocks."""
+        from jitlab.runner import sampling
+
+        assert self.harness is not None
+        n, round_ = max(1, int(cmd["n"])), cmd.get("round")
+        msg: dict[str, Any] = {"t": P.SAMPLED, "round": round_, "n": n}
+        t0 = time.perf_counter()
+        try:
+            with captured_warnings(self.warnings):
+                msg.update(sampling.sample_block(self, n))
+        except Exception as exc:  # noqa: BLE001
+            if _raised_in_step(exc):
+                raise PhaseError(P.PHASE_RUN, "running the sampled iterations", exc) from exc
+            # The profiler failed, not the module: the variant's timings stand without device time.
+            msg["unavailable"] = f"the profiler could not sample this variant ({type(exc).__name__}: {exc})"
+        msg["elapsed_ms"] = (time.perf_counter() - t0) * 1000.0
+        self.ch.send(msg)
 
     def introspect(self, cmd: dict) -> None:
         from jitlab.runner import introspect
@@ -281,6 +304,16 @@ class Runner:
         return {"peak_memory_bytes": int(torch.cuda.max_memory_allocated(self.device)), "device_free_bytes": int(free)}
 
 
+def _raised_in_step(exc: BaseException) -> bool:
+    """Whether an exception came from the user's step rather than from the profiler."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "step_phased":
+            return True
+        tb = tb.tb_next
+    return False
+
+
 class HeldMessages:
     """Iteration batches of a timed block, sent when the block ends.
 
@@ -312,11 +345,13 @@ HOLD_S = 1.0
 
 PHASE_OF = {
     P.CMD_PROBE: P.PHASE_LOAD, P.CMD_LOAD: P.PHASE_LOAD, P.CMD_BUILD: P.PHASE_BUILD,
-    P.CMD_RUN: P.PHASE_RUN, P.CMD_INTROSPECT: P.PHASE_RUN, P.CMD_DEVICES: P.PHASE_LOAD,
+    P.CMD_RUN: P.PHASE_RUN, P.CMD_SAMPLE: P.PHASE_RUN, P.CMD_INTROSPECT: P.PHASE_RUN,
+    P.CMD_DEVICES: P.PHASE_LOAD,
 }
 WHAT = {
     P.CMD_PROBE: "loading the file", P.CMD_LOAD: "loading the target", P.CMD_BUILD: "building and warming up",
-    P.CMD_RUN: "running the timed iterations", P.CMD_INTROSPECT: "recording graphs and kernels",
+    P.CMD_RUN: "running the timed iterations", P.CMD_SAMPLE: "running the sampled iterations",
+    P.CMD_INTROSPECT: "recording graphs and kernels",
     P.CMD_DEVICES: "listing devices",
 }
 
@@ -328,7 +363,8 @@ def main() -> int:
     channel.send({"t": P.READY, "pid": os.getpid(), "env": E.basic_env()})
     handlers = {
         P.CMD_PROBE: runner.probe, P.CMD_DEVICES: runner.devices, P.CMD_LOAD: runner.load,
-        P.CMD_BUILD: runner.build, P.CMD_RUN: runner.run, P.CMD_INTROSPECT: runner.introspect,
+        P.CMD_BUILD: runner.build, P.CMD_RUN: runner.run, P.CMD_SAMPLE: runner.sample,
+        P.CMD_INTROSPECT: runner.introspect,
         P.CMD_FINISH: runner.finish,
     }
     for cmd in channel.commands():

@@ -18,6 +18,7 @@ class Clock:
 
 
 def _conductor(**kw):
+    kw.setdefault("device_time", False)  # sampled blocks have tests of their own (test_sampled_blocks.py)
     settings = make_settings(file="/x/m.py", device="cuda", iters=4, **kw)
     clock = Clock()
     c = Conductor(S.new_session(settings), clock=clock, rng=random.Random(1))
