@@ -48,7 +48,7 @@ TABS = ("timing", "distribution", "graphs", "kernels", "compile", "runs")
 
 def show_tab(window, name: str) -> None:
     """Bring one of the window's views to the front."""
-    main = {"timing": window.timing, "distribution": window.distribution, "runs": window.runs}
+    main = {"timing": window.timing_tab, "distribution": window.distribution, "runs": window.runs}
     if name in main:
         window.tabs.setCurrentWidget(main[name])
         return

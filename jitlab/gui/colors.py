@@ -38,3 +38,6 @@ def ordered(names) -> list[str]:
     names = list(names)
     known = [v for v in VARIANTS if v in names]
     return known + [n for n in names if n not in known]
+
+#: Text of figures a busy machine spoiled (the statistics table, the breakdown, the banner).
+WARNING_COLOR = "#bc4c00"

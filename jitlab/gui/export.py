@@ -1,5 +1,11 @@
 """Export charts (PNG, SVG), iterations (CSV) and sessions (JSON).
 
+A chart export can carry a second widget drawn below the chart in the same
+image (the timing chart's time breakdown). The CSV holds one row per timed
+iteration (``kind`` ``timed``: wall times and CPU time) and one per sampled
+iteration (``kind`` ``sampled``: device-busy time per phase, on a CPU time
+inside operators as ``device_unit`` says, and launches).
+
 Every write goes to a temporary file in the destination folder and is then
 published in one step: renamed over the destination when replacing was
 confirmed, otherwise hard-linked so that an existing file is never replaced
@@ -15,15 +21,18 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QPoint, QRect
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
 from jitlab.core import session as S
 from jitlab.core import stats
 
-CSV_COLUMNS = ("variant", "iteration", "warmup", "round", "fwd_ms", "bwd_ms", "total_ms")
+CSV_COLUMNS = ("variant", "kind", "iteration", "warmup", "round", "fwd_ms", "bwd_ms", "total_ms", "cpu_ms",
+               "device_unit", "device_fwd_ms", "device_bwd_ms", "device_total_ms", "fwd_launches", "bwd_launches")
+#: ``kind`` of the CSV rows: wall-time iterations, and iterations sampled under the profiler apart from them.
+KIND_TIMED, KIND_SAMPLED = "timed", "sampled"
 
 
 class ExportError(OSError):
@@ -83,23 +92,41 @@ def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
 # ---- charts
 
 
-def export_png(widget: QWidget, path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Save a grab of ``widget`` as a PNG image."""
+def _stacked_size(widget: QWidget, below: QWidget | None) -> QSize:
+    if below is None:
+        return widget.size()
+    return QSize(max(widget.width(), below.width()), widget.height() + below.height())
+
+
+def export_png(widget: QWidget, path: str | os.PathLike, overwrite: bool = False,
+               below: QWidget | None = None) -> Path:
+    """Save a grab of ``widget`` (with ``below`` under it, if given) as a PNG image."""
     def write(tmp: Path) -> None:
-        if not widget.grab().save(str(tmp), "PNG"):
+        image = widget.grab()
+        if below is not None:
+            chart = image
+            image = QPixmap(_stacked_size(widget, below) * chart.devicePixelRatio())
+            image.setDevicePixelRatio(chart.devicePixelRatio())
+            image.fill(QColor("white"))
+            painter = QPainter(image)
+            painter.drawPixmap(0, 0, chart)
+            painter.drawPixmap(0, widget.height(), below.grab())
+            painter.end()
+        if not image.save(str(tmp), "PNG"):
             raise ExportError(f"{path}: the image could not be encoded")
     return write_atomic(path, write, overwrite)
 
 
-def export_svg(widget: QWidget, path: str | os.PathLike, overwrite: bool = False, title: str = "jitlab chart") -> Path:
-    """Save ``widget`` as an SVG drawing.
+def export_svg(widget: QWidget, path: str | os.PathLike, overwrite: bool = False, title: str = "jitlab chart",
+               below: QWidget | None = None) -> Path:
+    """Save ``widget`` (with ``below`` under it, if given) as an SVG drawing.
 
     The widget is rendered through ``QSvgGenerator``; pyqtgraph's own
     ``SVGExporter`` raises ``ValueError`` in ``correctCoordinates`` under
     PySide6 6.12.
     """
     def write(tmp: Path) -> None:
-        size = widget.size()
+        size = _stacked_size(widget, below)
         gen = QSvgGenerator()
         gen.setFileName(str(tmp))
         gen.setSize(size)
@@ -116,6 +143,8 @@ def export_svg(widget: QWidget, path: str | os.PathLike, overwrite: bool = False
             for item in items:  # symbols as vector shapes instead of cached pixmaps
                 item.setExportMode(True, {"antialias": True, "painter": painter, "resolutionScale": 1.0})
             widget.render(painter)
+            if below is not None:
+                below.render(painter, QPoint(0, widget.height()))
         finally:
             for item in items:
                 item.setExportMode(False)
@@ -134,28 +163,56 @@ def _export_items(widget: QWidget) -> list:
 # ---- data
 
 
+def _num(x: float | int | None) -> str:
+    """Exact text of a number (``repr`` round-trips a float), empty for none."""
+    return "" if x is None else repr(float(x))
+
+
 def iteration_rows(session: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per variant x iteration, with the phase columns."""
+    """One row per variant x timed iteration, with the phase columns."""
     rows = []
     for name, rec in session["variants"].items():
         for it in rec["iterations"]:
             bwd = it.get("bwd_ms")
             rows.append({
-                "variant": name, "iteration": it["i"], "warmup": int(bool(it.get("warmup"))),
+                "variant": name, "kind": KIND_TIMED, "iteration": it["i"], "warmup": int(bool(it.get("warmup"))),
                 "round": "" if it.get("round") is None else it["round"],
-                "fwd_ms": repr(float(it["fwd_ms"])), "bwd_ms": "" if bwd is None else repr(float(bwd)),
-                "total_ms": repr(stats.total_ms(it["fwd_ms"], bwd)),
+                "fwd_ms": repr(float(it["fwd_ms"])), "bwd_ms": _num(bwd),
+                "total_ms": repr(stats.total_ms(it["fwd_ms"], bwd)), "cpu_ms": _num(it.get("cpu_ms")),
+            })
+    return rows
+
+
+def sampled_rows(session: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per variant x sampled iteration: device-busy time (or time inside operators) per phase.
+
+    ``iteration`` counts a variant's sampled iterations from 0; they ran in
+    blocks of their own, apart from the timed ones, so they have no wall time.
+    """
+    rows = []
+    for name, rec in session["variants"].items():
+        unit = rec.get("device_unit") or ((rec.get("device") or {}).get("unit")) or ""
+        for k, r in enumerate(rec.get("device_samples") or []):
+            fwd, bwd = r.get("fwd_ms"), r.get("bwd_ms")
+            rows.append({
+                "variant": name, "kind": KIND_SAMPLED, "iteration": k, "warmup": 0,
+                "round": "" if r.get("round") is None else r["round"], "device_unit": unit,
+                "device_fwd_ms": _num(fwd), "device_bwd_ms": _num(bwd),
+                "device_total_ms": "" if fwd is None else repr(stats.total_ms(fwd, bwd)),
+                "fwd_launches": "" if r.get("fwd_launches") is None else r["fwd_launches"],
+                "bwd_launches": "" if r.get("bwd_launches") is None else r["bwd_launches"],
             })
     return rows
 
 
 def export_csv(session: dict[str, Any], path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Write the iterations as CSV (header: :data:`CSV_COLUMNS`)."""
+    """Write the timed and the sampled iterations as CSV (header: :data:`CSV_COLUMNS`, ``kind`` tells them apart)."""
     def write(tmp: Path) -> None:
         with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
+            writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, restval="")
             writer.writeheader()
             writer.writerows(iteration_rows(session))
+            writer.writerows(sampled_rows(session))
     return write_atomic(path, write, overwrite)
 
 

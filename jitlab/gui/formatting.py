@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jitlab.core.formatting import DASH, fmt_ms, fmt_ratio  # noqa: F401 - re-exported for the views
+from jitlab.core.formatting import (DASH, HOST_DEPENDENT_MARK, UNRELIABLE_MARK, device_word,  # noqa: F401
+                                    fmt_ms, fmt_ratio, fmt_share)
 
 
 def fmt_phase(stat: dict | None) -> str:
@@ -22,10 +23,58 @@ def fmt_speedup(record: dict[str, Any], name: str) -> str:
     sp = record.get("speedup_vs_eager")
     if sp is None:
         return DASH
-    ci = record.get("speedup_ci")
-    if ci:
-        return f"{fmt_ratio(sp)}×  [{fmt_ratio(ci[0])}–{fmt_ratio(ci[1])}]"
-    return f"{fmt_ratio(sp)}×"
+    return _ratio_ci(sp, record.get("speedup_ci"))
+
+
+def _ratio_ci(sp: float, ci) -> str:
+    return f"{fmt_ratio(sp)}×  [{fmt_ratio(ci[0])}–{fmt_ratio(ci[1])}]" if ci else f"{fmt_ratio(sp)}×"
+
+
+def speedup_cell(record: dict[str, Any], name: str) -> tuple[str, str]:
+    """The end-to-end speedup as a cell shows it, and its state.
+
+    Returns
+    -------
+    text : str
+        ``2.18×  [1.09–4.32]``; with ``host-dependent`` after it where the
+        step is launch-bound; ``0.01× — unreliable: busy machine`` (no CI: a
+        narrow one would look trustworthy) where a busy machine spoiled the
+        timings of the variant or of eager.
+    state : str
+        ``""``, ``"host-dependent"`` or ``"unreliable"``.
+    """
+    if name == "eager" or record.get("speedup_vs_eager") is None:
+        return fmt_speedup(record, name), ""
+    sp = record["speedup_vs_eager"]
+    if record.get("speedup_unreliable"):
+        return f"{fmt_ratio(sp)}× — {UNRELIABLE_MARK}", "unreliable"
+    text = _ratio_ci(sp, record.get("speedup_ci"))
+    if record.get("speedup_host_dependent"):
+        return f"{text}  {HOST_DEPENDENT_MARK}", "host-dependent"
+    return text, ""
+
+
+def device_speedup_cell(record: dict[str, Any], name: str) -> tuple[str, str]:
+    """The speedup on device time (on a CPU: on time inside operators) and its state (``""`` or
+    ``"unreliable"``).
+
+    Busy-machine marks follow the command line: GPU device time does not move
+    with the host's load, operator time on a busy CPU does.
+    """
+    dev = record.get("device")
+    if name == "eager":
+        return ("1.00×  (reference)" if dev else DASH), ""
+    sp = record.get("speedup_device")
+    if not sp or sp.get("estimate") is None:
+        return DASH, ""
+    if record.get("speedup_unreliable") and (dev or {}).get("unit") != "device":
+        return f"{fmt_ratio(sp['estimate'])}× — {UNRELIABLE_MARK}", "unreliable"
+    return _ratio_ci(sp["estimate"], sp.get("ci")), ""
+
+
+def host_word(unit: str | None) -> str:
+    """``host`` on a GPU, ``overhead`` on a CPU (where there is no separate device to wait for)."""
+    return "overhead" if unit == "cpu_ops" else "host"
 
 
 def fmt_check(record: dict[str, Any], name: str) -> str:

@@ -4,7 +4,9 @@ The conductor computes the session's derived figures at the end of the run.
 For the table to show speedups during the run, they are recomputed about once
 a second from the model's numpy buffers with the same statistics
 (:mod:`jitlab.core.stats`): a few milliseconds, so on the GUI thread, with no
-Python thread competing with it for the interpreter lock.
+Python thread competing with it for the interpreter lock. Device-busy time and
+the speedups on it come from the sampled rows so far, derived as the final
+session derives them (:func:`jitlab.gui.time_breakdown.live_device`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from jitlab.core import stats
 from jitlab.gui.series import VariantSeries
+from jitlab.gui.time_breakdown import live_device
 
 #: Period of the live recomputation.
 PERIOD_MS = 1000
@@ -59,14 +62,18 @@ class LiveStats(QObject):
     ----------
     series : callable
         Returns the model's ``{variant: VariantSeries}``.
+    device : callable, optional
+        Returns ``(rows, units)``: the model's sampled rows and their units by variant.
     """
 
     sig_updated = Signal(object)
-    """``{variant: {"speedup_vs_eager", "speedup_ci", "speedup_method"}}``."""
+    """``{variant: {"speedup_vs_eager", "speedup_ci", "speedup_method", "device", "speedup_device",
+    "speedup_host_dependent"}}`` (the device keys where the variant has sampled rows)."""
 
-    def __init__(self, series, parent: QObject | None = None) -> None:
+    def __init__(self, series, parent: QObject | None = None, device=None) -> None:
         super().__init__(parent)
         self._series = series
+        self._device = device
         self.session: dict[str, Any] | None = None
         self._last_count = -1
         self._timer = QTimer(self)
@@ -87,9 +94,16 @@ class LiveStats(QObject):
         if self.session is None:
             return
         series = self._series()
-        count = sum(s.n for s in series.values())
+        rows, units = self._device() if self._device is not None else ({}, {})
+        count = sum(s.n for s in series.values()) + sum(len(r) for r in rows.values())
         if count == self._last_count:
             return
         self._last_count = count
         interleaved = self.session.get("schedule", {}).get("kind") == "interleaved"
-        self.sig_updated.emit(live_speedups(series, interleaved))
+        out = live_speedups(series, interleaved)
+        if rows:
+            dev = live_device(lambda n: series[n].summary(), {n: r for n, r in rows.items() if n in series},
+                              units, interleaved)
+            for name, extra in dev.items():
+                out[name] = {**out.get(name, {}), **extra}
+        self.sig_updated.emit(out)

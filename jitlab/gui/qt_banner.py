@@ -1,8 +1,12 @@
-"""A dismissable message strip above the views (never a blocking dialog)."""
+"""A dismissable message strip above the views (never a blocking dialog).
+
+Its text is always plain: error messages and session warnings carry
+``<module>``-like text that rich text would swallow.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from jitlab.gui.formatting import location_text
@@ -21,7 +25,9 @@ class QtBanner(QFrame):
         self.error: dict | None = None
         self.label = QLabel("")
         self.label.setObjectName("bannerText")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = QPushButton("Details…")
         self.close_button = QPushButton("✕")
         self.close_button.setFlat(True)
@@ -51,6 +57,15 @@ class QtBanner(QFrame):
         self.error = None
         self.label.setText(text)
         self.setStyleSheet("#banner { background: #fff8c5; border: 1px solid #d4a72c; }")
+        self.details.setVisible(False)
+        self.setVisible(True)
+
+    def show_warning(self, text: str) -> None:
+        """A warning about the figures shown (a busy machine): louder than a notice, no details."""
+        self.error = None
+        self.label.setText(text)
+        self.setStyleSheet("#banner { background: #fff1e5; border: 2px solid #bc4c00; } "
+                           "#bannerText { color: #762c00; font-weight: bold; }")
         self.details.setVisible(False)
         self.setVisible(True)
 

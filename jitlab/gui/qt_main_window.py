@@ -23,9 +23,11 @@ from jitlab.gui.qt_inside_panel import QtInsidePanel
 from jitlab.gui.qt_runs_panel import QtRunsPanel
 from jitlab.gui.qt_progress import QtProgressView
 from jitlab.gui.qt_stats_table import QtStatsTable
+from jitlab.gui.qt_time_breakdown import QtTimeBreakdown
 from jitlab.gui.qt_timing_plot import QtTimingPlot
 from jitlab.gui.qt_welcome import QtWelcome
 from jitlab.gui.runner_process import live_processes
+from jitlab.gui.time_breakdown import busy_machine_text
 from jitlab.gui.workbench import Workbench
 
 OPEN_FILTER = "Module or session (*.py *.json);;Python module (*.py);;jitlab session (*.json)"
@@ -60,11 +62,20 @@ class MainWindow(QMainWindow):
         self.controls = QtControls()
         self.progress = QtProgressView(self.model)
         self.timing = QtTimingPlot(self.model)
+        self.breakdown = QtTimeBreakdown(self.model)
+        self.timing_tab = QWidget()
+        timing_layout = QVBoxLayout(self.timing_tab)
+        timing_layout.setContentsMargins(0, 0, 0, 0)
+        timing_layout.setSpacing(0)
+        timing_layout.addWidget(self.timing, 1)
+        timing_layout.addWidget(self.breakdown)
         self.distribution = QtDistributionView(self.model)
         self.stats = QtStatsTable(self.model)
         self.banner = QtBanner()
+        self.busy_banner = QtBanner()  # apart from the error banner: neither hides the other
+        self.busy_banner.setObjectName("busyBanner")
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.timing, "Timing")
+        self.tabs.addTab(self.timing_tab, "Timing")
         self.tabs.addTab(self.distribution, "Distribution")
         self.inside = QtInsidePanel()
         self.runs = QtRunsPanel()
@@ -86,7 +97,7 @@ class MainWindow(QMainWindow):
         self.right_split.addWidget(self.stats)
         self.right_split.setStretchFactor(0, 3)
         self.right_split.setStretchFactor(1, 1)
-        self.right_split.setSizes([600, 220])
+        self.right_split.setSizes([640, 180])
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.addWidget(scroll)
         self.main_split.addWidget(self.right_split)
@@ -96,6 +107,7 @@ class MainWindow(QMainWindow):
         ws_layout = QVBoxLayout(workspace)
         ws_layout.setContentsMargins(4, 4, 4, 4)
         ws_layout.addWidget(self.banner)
+        ws_layout.addWidget(self.busy_banner)
         ws_layout.addWidget(self.main_split, 1)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
@@ -124,6 +136,8 @@ class MainWindow(QMainWindow):
         self.bench.sig_autosaved.connect(lambda _path, _error: self.runs.refresh())
         self.model.sig_reset.connect(self._show_inside)
         self.model.sig_finished.connect(self._show_inside)
+        self.model.sig_reset.connect(self._show_reliability)
+        self.model.sig_finished.connect(self._show_reliability)
         self.runs.sig_open_requested.connect(self.open_path)
         self._restore_prefs()
         self._update_run_state()
@@ -133,6 +147,14 @@ class MainWindow(QMainWindow):
     def _show_inside(self) -> None:
         self.inside.set_session(self.model.session)
         self.runs.set_current(self.model.session)
+
+    def _show_reliability(self) -> None:
+        """The busy-machine warning of the session shown (known once the run has ended)."""
+        text = busy_machine_text(self.model.session)
+        if text:
+            self.busy_banner.show_warning(text)
+        else:
+            self.busy_banner.clear()
 
     def open_path(self, path: str | Path) -> bool:
         """Open a module file (``.py``) or a session file (``.json``)."""
@@ -209,7 +231,7 @@ class MainWindow(QMainWindow):
             return
         self.banner.clear()
         self.stack.setCurrentIndex(1)
-        self.tabs.setCurrentWidget(self.timing)
+        self.tabs.setCurrentWidget(self.timing_tab)
         self._viewing_session = False
         self.controls.save(self.prefs)
         self.prefs.sync()  # now, rather than in the middle of the run
@@ -241,18 +263,25 @@ class MainWindow(QMainWindow):
         return out
 
     def export_chart(self, which: str, fmt: str, path: str | Path, overwrite: bool = False) -> Path:
-        """Write the ``"timing"`` or ``"distribution"`` chart as ``"png"`` or ``"svg"``."""
+        """Write the ``"timing"`` or ``"distribution"`` chart as ``"png"`` or ``"svg"``.
+
+        The timing chart carries the time breakdown below it.
+        """
         view = self.timing if which == "timing" else self.distribution
         shown = self.tabs.currentWidget()
-        self.tabs.setCurrentWidget(view)  # export what the user would see, laid out at the tabs' size
+        self.tabs.setCurrentWidget(self.timing_tab if which == "timing" else view)  # laid out at the tabs' size
         try:
             view.redraw()
             widget = view.export_widget()
             widget.ci.layout.activate()
+            below = None
+            if which == "timing":
+                self.breakdown.refresh()
+                below = self.breakdown
             if fmt == "svg":
-                out = export.export_svg(widget, path, overwrite, title=f"jitlab {which} chart")
+                out = export.export_svg(widget, path, overwrite, title=f"jitlab {which} chart", below=below)
             else:
-                out = export.export_png(widget, path, overwrite)
+                out = export.export_png(widget, path, overwrite, below=below)
         finally:
             self.tabs.setCurrentWidget(shown)
         self.statusBar().showMessage(f"Chart saved to {out}", 8000)
@@ -260,7 +289,7 @@ class MainWindow(QMainWindow):
 
     def export_csv(self, path: str | Path, overwrite: bool = False) -> Path:
         out = export.export_csv(self.model.session, path, overwrite)
-        self.statusBar().showMessage(f"Iterations saved to {out}", 8000)
+        self.statusBar().showMessage(f"Timed and sampled iterations saved to {out}", 8000)
         return out
 
     def choose_and_save_session(self) -> None:

@@ -1,7 +1,11 @@
 """The statistics table: one row per variant, updating during the run.
 
 A failed or timed-out variant shows its message in place (spanning the
-number columns); one click on the row opens the traceback.
+number columns); one click on the row opens the traceback. Beside the wall
+times: device-busy time per iteration (on a CPU: time inside operators), the
+rest of the step (host, or overhead), and the speedup on device time. A
+speedup a busy machine spoiled is shown as unreliable, without its CI, in the
+warning colour; its tooltip names the causes.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
-from jitlab.gui.colors import variant_qcolor
-from jitlab.gui.formatting import (DASH, first_line, fmt_bytes, fmt_check, fmt_ms, fmt_phase, fmt_speedup,
-                                   location_text)
+from jitlab.gui.colors import WARNING_COLOR, variant_qcolor
+from jitlab.gui.formatting import (DASH, HOST_DEPENDENT_MARK, device_speedup_cell, device_word, first_line,
+                                   fmt_bytes, fmt_check, fmt_ms, fmt_phase, host_word, location_text,
+                                   speedup_cell)
 from jitlab.gui.run_model import RunModel, is_failure
+from jitlab.gui.time_breakdown import device_tooltip, session_unit, unreliable_causes
 from jitlab.gui.throttle import ThrottledRedraw
 
 #: Refresh period of the live numbers (readable, not flickering).
@@ -23,11 +29,18 @@ REFRESH_MS = 500
 
 COLUMNS = (
     ("variant", "Variant"), ("status", "Status"), ("fwd", "fwd ms (IQR)"), ("bwd", "bwd ms (IQR)"),
-    ("total", "total ms (IQR)"), ("min", "min ms"), ("speedup", "speedup vs eager [95% CI]"), ("build", "build ms"),
-    ("first", "1st call ms"), ("check", "check"), ("memory", "peak device mem"),
+    ("total", "total ms (IQR)"), ("min", "min ms"), ("device", "device ms (IQR)"), ("host", "host ms"),
+    ("speedup", "speedup vs eager [95% CI]"), ("speedup_device", "speedup on device time [95% CI]"),
+    ("build", "build ms"), ("first", "1st call ms"), ("check", "check"), ("memory", "peak device mem"),
 )
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 MESSAGE_COLUMN = COLUMN_KEYS.index("fwd")
+#: Columns whose header names the unit of the device record (GPU or CPU words).
+_UNIT_HEADERS = {
+    "device": lambda unit: f"{device_word(unit)} ms (IQR)",
+    "host": lambda unit: f"{host_word(unit)} ms",
+    "speedup_device": lambda unit: f"speedup on {device_word(unit)} time [95% CI]",
+}
 _STATUS_COLORS = {"ok": QColor("#1a7f37"), "failed": QColor("#cf222e"), "timeout": QColor("#cf222e"),
                   "stopped": QColor("#9a6700"), "not_applicable": QColor("#57606a")}
 
@@ -39,6 +52,7 @@ class StatsTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.model = model
         self.rows: list[dict[str, Any]] = []
+        self.unit: str = "device"
 
     # ---- snapshot
 
@@ -46,6 +60,10 @@ class StatsTableModel(QAbstractTableModel):
         """Recompute every row from the run model."""
         old = [r["variant"] for r in self.rows]
         rows = [self._row(name) for name in self.model.variants] if self.model.session else []
+        unit = self._unit(rows)
+        if unit != self.unit:
+            self.unit = unit
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         if [r["variant"] for r in rows] != old:
             self.beginResetModel()
             self.rows = rows
@@ -67,19 +85,42 @@ class StatsTableModel(QAbstractTableModel):
         total = st.get("total")
         error = rec.get("error")
         memory = rec.get("peak_memory_bytes")
+        dev = rec.get("device") or {}
+        speedup, speedup_state = speedup_cell(rec, name) if total else (DASH, "")
+        speedup_dev, speedup_dev_state = device_speedup_cell(rec, name)
         return {
             "variant": name, "status": status, "status_text": status_text, "stats": st,
-            "failure": is_failure(rec) and bool(error), "error": error,
+            "failure": is_failure(rec) and bool(error), "error": error, "record": rec,
+            "states": {"speedup": speedup_state, "speedup_device": speedup_dev_state},
             "text": {
                 "variant": name, "status": status_text,
                 "fwd": fmt_phase(st.get("fwd")), "bwd": fmt_phase(st.get("bwd")), "total": fmt_phase(total),
                 "min": fmt_ms(total["min"]) if total else DASH,
-                "speedup": fmt_speedup(rec, name) if total else DASH,
+                "device": fmt_phase(dev.get("total")), "host": fmt_ms((dev.get("host_ms") or {}).get("total")),
+                "speedup": speedup, "speedup_device": speedup_dev,
                 "build": fmt_ms(rec.get("build_ms")), "first": fmt_ms(rec.get("first_call_ms")),
                 "check": fmt_check(rec, name), "memory": fmt_bytes(memory),
             },
             "message": self._message(rec) if is_failure(rec) and error else "",
         }
+
+    def _unit(self, rows: list[dict[str, Any]]) -> str:
+        m = self.model
+        if m.session is None:
+            return "device"
+        return session_unit({r["variant"]: r["record"] for r in rows}, m.settings, m.session.get("env"))
+
+    def column_shown(self, key: str) -> bool:
+        """Whether column ``key`` has something to show (the device-memory column is empty on a CPU)."""
+        if key != "memory":
+            return True
+        return self.unit == "device" or any(r["text"]["memory"] != DASH for r in self.rows)
+
+    def header_text(self, key: str) -> str:
+        """The header of column ``key`` (device or CPU words)."""
+        if key in _UNIT_HEADERS:
+            return _UNIT_HEADERS[key](self.unit)
+        return dict(COLUMNS)[key]
 
     @staticmethod
     def _message(rec: dict[str, Any]) -> str:
@@ -112,9 +153,10 @@ class StatsTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
+            return self.header_text(COLUMN_KEYS[section])
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return _HEADER_TIPS.get(COLUMN_KEYS[section])
+            tip = _HEADER_TIPS.get(COLUMN_KEYS[section])
+            return tip(self.unit) if callable(tip) else tip
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -131,7 +173,9 @@ class StatsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if key == "status" or (row["failure"] and key == "fwd"):
                 return _STATUS_COLORS.get(row["status"])
-        if role == Qt.ItemDataRole.FontRole and key == "variant":
+            if row["states"].get(key) == "unreliable":
+                return QColor(WARNING_COLOR)
+        if role == Qt.ItemDataRole.FontRole and (key == "variant" or row["states"].get(key) == "unreliable"):
             f = QFont()
             f.setBold(True)
             return f
@@ -154,6 +198,19 @@ class StatsTableModel(QAbstractTableModel):
             return "smallest total time; smallest " + ", ".join(parts) if parts else None
         if key == "memory" and row["text"]["memory"] == DASH:
             return "peak device memory is measured on CUDA devices"
+        if key in ("device", "host"):
+            return device_tooltip(row["record"]) or "no device time sampled for this variant"
+        state = row["states"].get(key)
+        if state == "unreliable":
+            records = {r["variant"]: r["record"] for r in self.rows}
+            causes = unreliable_causes(records, row["variant"])
+            fix = ((self.model.session or {}).get("reliability") or {}).get("fix")
+            return ("A busy machine spoiled these timings, so no confidence interval is shown:\n"
+                    + "\n".join(causes or ["the machine was busy"]) + (f"\nFix: {fix}." if fix else ""))
+        if state == "host-dependent":
+            return (f"{HOST_DEPENDENT_MARK}: the step is launch-bound (the device waits for the host), so its wall "
+                    f"time moves with the CPU's state; the speedup on {device_word(self.unit)} time is the one "
+                    "that repeats")
         return None
 
 
@@ -162,7 +219,14 @@ _HEADER_TIPS = {
     "bwd": "backward time (train mode): median (interquartile range)",
     "total": "forward + backward: median (interquartile range)",
     "min": "smallest total time of one iteration",
+    "device": lambda unit: ("device-busy time per iteration (kernels, copies, sets), median (IQR) of the sampled "
+                            "iterations" if unit == "device" else
+                            "time inside operators per iteration, median (IQR) of the sampled iterations"),
+    "host": lambda unit: ("wall minus device-busy time: the device waits while Python and the dispatcher launch "
+                          "work" if unit == "device" else
+                          "wall minus time inside operators: Python, dispatch and autograd"),
     "speedup": "eager's time divided by this variant's, with its 95% bootstrap confidence interval",
+    "speedup_device": lambda unit: f"eager's {device_word(unit)} time divided by this variant's, with its 95% CI",
     "build": "time to script / trace / wrap the module",
     "first": "time of the first call (compile's includes compiling)",
     "check": "largest difference from eager's output",
@@ -189,7 +253,8 @@ class QtStatsTable(QWidget):
         self.view.setWordWrap(False)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # No stretched last column: on a CPU it is the empty device-memory one, which would take the room.
+        header.setStretchLastSection(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -204,6 +269,8 @@ class QtStatsTable(QWidget):
     def refresh(self) -> None:
         """Recompute the rows now."""
         self.table_model.refresh()
+        for i, key in enumerate(COLUMN_KEYS):
+            self.view.setColumnHidden(i, not self.table_model.column_shown(key))
         self.view.clearSpans()
         for i, row in enumerate(self.table_model.rows):
             if row["failure"]:

@@ -72,6 +72,11 @@ class RunModel(QObject):
         Device conditions after each block (``session["samples"]``). During a
         run this is a copy filled from the block events, in step with
         :attr:`series`, rather than the list the conductor thread appends to.
+    device_samples : dict of str to list of dict
+        Sampled iterations (device-busy time per phase) of each variant,
+        during a run a copy filled from the ``sampled`` events.
+    device_units : dict of str to str
+        What each variant's sampled rows measure (``device``, ``cpu_ops``).
     running : bool
     path : str or None
         The session file this session was loaded from or last saved to.
@@ -98,6 +103,9 @@ class RunModel(QObject):
     sig_samples_added = Signal(str)
     """A variant ended a block and its device sample arrived (views redraw on their own timers)."""
 
+    sig_device_sampled = Signal(str)
+    """A variant's sampled block (device-busy time per iteration) arrived."""
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session: dict[str, Any] | None = None
@@ -105,6 +113,8 @@ class RunModel(QObject):
         self.progress: dict[str, VariantProgress] = {}
         self.resources: dict[str, dict] = {}
         self.samples: list[dict] = []
+        self.device_samples: dict[str, list[dict]] = {}
+        self.device_units: dict[str, str | None] = {}
         self.live: dict[str, dict] = {}
         self.running = False
         self.stopped = False
@@ -153,6 +163,7 @@ class RunModel(QObject):
     def clear(self) -> None:
         self.session = None
         self.series, self.progress, self.resources, self.samples = {}, {}, {}, []
+        self.device_samples, self.device_units = {}, {}
         self.running = self.stopped = False
         self.path = None
         self.sig_reset.emit()
@@ -165,6 +176,8 @@ class RunModel(QObject):
         self.started = self.ended = None
         self.resources, self.live = {}, {}
         self.samples = list(session.get("samples") or [])
+        self.device_samples = {n: list(self.record(n).get("device_samples") or []) for n in self.variants}
+        self.device_units = {n: self.record(n).get("device_unit") for n in self.variants}
         self.series = {}
         self.progress = {}
         for name in self.variants:
@@ -184,6 +197,8 @@ class RunModel(QObject):
         self.started, self.ended = time.monotonic(), None
         self.resources, self.live = {}, {}
         self.samples = []
+        self.device_samples = {name: [] for name in self.variants}
+        self.device_units = {}
         self.series = {name: VariantSeries() for name in self.variants}
         self.progress = {name: VariantProgress() for name in self.variants}
         self.sig_reset.emit()
@@ -207,6 +222,11 @@ class RunModel(QObject):
             if payload.get("sample"):
                 self.samples.append({"round": payload.get("round"), "variant": variant, **payload["sample"]})
                 self.sig_samples_added.emit(variant)
+        elif event == "sampled" and variant in self.series:
+            self.device_samples.setdefault(variant, []).extend(payload.get("rows") or [])
+            # The conductor sets the unit before it sends the event; one read of a str is safe here.
+            self.device_units[variant] = payload.get("unit") or self.record(variant).get("device_unit")
+            self.sig_device_sampled.emit(variant)
         elif event == "round":
             self.sig_stats_changed.emit()
 
@@ -224,6 +244,8 @@ class RunModel(QObject):
             self.sig_progress_changed.emit(name)
         self.resources = {}
         self.samples = list(session.get("samples") or [])  # the conductor thread has stopped appending
+        self.device_samples = {n: list(self.record(n).get("device_samples") or []) for n in self.variants}
+        self.device_units = {n: self.record(n).get("device_unit") for n in self.variants}
         self.sig_resources_changed.emit()
         self.sig_stats_changed.emit()
         self.sig_finished.emit()
