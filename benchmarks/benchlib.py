@@ -57,7 +57,8 @@ def jitlab_run(file: Path, out: Path, *, python: str, target: str | None = None,
 def reference_run(file: Path, variant: str, *, python: str, target: str | None = None, device: str = "cpu",
                   mode: str = "train", iters: int = 100, warmup: int = 5, matmul_precision: str = "highest",
                   timer: bool = False, timer_min_time: float = 1.0, threads: int | None = None,
-                  pin_cpus: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+                  pin_cpus: str | None = None, timeout: float | None = None,
+                  kernel_sum: int | None = None) -> dict[str, Any]:
     """Run ``benchmarks/reference.py`` for one variant in a fresh process."""
     argv = [python, str(REFERENCE), "--file", str(file), "--device", device, "--variant", variant,
             "--mode", mode, "--iters", str(iters), "--warmup", str(warmup),
@@ -70,6 +71,8 @@ def reference_run(file: Path, variant: str, *, python: str, target: str | None =
         argv += ["--threads", str(threads)]
     if pin_cpus:
         argv += ["--pin-cpus", pin_cpus]
+    if kernel_sum:
+        argv += ["--kernel-sum", str(kernel_sum)]
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, env=child_env(), cwd=ROOT, timeout=timeout)
     except subprocess.TimeoutExpired:

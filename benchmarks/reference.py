@@ -17,6 +17,12 @@ sum of the floating outputs, backward -- two ways:
     default (synchronised only around each block), which lets consecutive
     iterations overlap and shows what per-iteration synchronisation costs.
 
+``kernel_sum`` (``--kernel-sum K``)
+    The sum of the durations of every kernel, memory copy and memory set per
+    iteration, from ``torch.profiler`` with CUDA activity only, over
+    ``--kernel-sum-repeats`` profiles of ``K`` iterations each (the step runs
+    as in ``bare``, nothing between forward and backward).
+
 It imports nothing from jitlab, so a bug in jitlab's loop cannot hide in the
 reference. Prints one JSON object on stdout.
 
@@ -60,6 +66,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timer", action="store_true", help="also measure with torch.utils.benchmark.Timer")
     p.add_argument("--timer-min-time", type=float, default=1.0, help="blocked_autorange min_run_time (s)")
     p.add_argument("--pin-cpus", help="auto (the last allowed core) or a list like 3 or 2,3: pin this process")
+    p.add_argument("--kernel-sum", type=int, metavar="K", help="also profile K iterations per repeat (CUDA only) "
+                   "and report the sum of kernel, copy and set durations per iteration")
+    p.add_argument("--kernel-sum-repeats", type=int, default=8, help="profiles for --kernel-sum (default: 8)")
     return p.parse_args(argv)
 
 
@@ -247,6 +256,31 @@ def timer(fn: Callable[[], None], min_time: float, label: str) -> dict[str, Any]
             "min_ms": min(times), "blocks": len(times), "number_per_run": m.number_per_run}
 
 
+def kernel_sum(step: Step, iters: int, repeats: int) -> dict[str, Any]:
+    """Device time per iteration: durations of all CUDA activity, summed, over ``iters`` iterations."""
+    from torch.profiler import ProfilerActivity, profile
+
+    per_iter = []
+    counts = []
+    for _ in range(repeats):
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            for _ in range(iters):
+                step.synced()
+        total_us, n = 0.0, 0
+        for evt in prof.events():
+            if evt.device_type != torch.autograd.DeviceType.CUDA:
+                continue
+            if "annotation" in str(getattr(evt, "name", "")).lower():
+                continue
+            total_us += evt.time_range.elapsed_us()
+            n += 1
+        per_iter.append(total_us / iters / 1000.0)
+        counts.append(n / iters)
+    return {"per_iteration_ms": per_iter, "median_ms": statistics.median(per_iter), "min_ms": min(per_iter),
+            "max_ms": max(per_iter), "events_per_iteration": statistics.median(counts), "iters": iters,
+            "repeats": repeats, "method": "torch.profiler, CUDA activity: kernels, copies and sets, summed"}
+
+
 def device_of(spec: str) -> torch.device:
     dev = torch.device(spec)
     if dev.type == "cuda":
@@ -282,6 +316,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "bare": bare_loop(step, args.iters), "timer": None, "timer_nosync": None, "error": None,
         "cpu_affinity": affinity,
     }
+    if args.kernel_sum and device.type == "cuda":
+        result["kernel_sum"] = kernel_sum(step, args.kernel_sum, args.kernel_sum_repeats)
     if args.timer:
         result["timer"] = timer(step.synced, args.timer_min_time, f"{args.variant} synced")
         if device.type == "cuda":

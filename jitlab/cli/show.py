@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  code       TorchScript code, or Inductor's generated forward/backward code\n"
                "  optimized  the graphs TorchScript's executor optimized, forward and backward\n"
                "  fusion     fusion groups: ops, subgraph, kernel name, NNC IR, CUDA source\n"
-               "  kernels    the kernels (CPU: top-level ops) of one profiled iteration\n"
+               "  kernels    the kernels (CPU: top-level ops) per profiled iteration\n"
                "  compile    graph count, graph breaks with file:line, recompiles, kernel names\n"
                "\nexamples:\n"
                "  jitlab show s.json\n"
@@ -246,13 +246,18 @@ def view_kernels(name: str, v: dict[str, Any]) -> tuple[str, bool]:
     t = k.get("totals", {})
     unit = k.get("unit", "kernel")
     head = (f"{unit}s per iteration, from {k.get('iterations')} profiled iteration(s) on {k.get('device')}; "
-            f"time is {'device' if 'CUDA' in unit else 'CPU'} time")
+            f"time is {k.get('what') or ('device' if 'CUDA' in unit else 'CPU') + ' time'}")
+    if k.get("dropped_iterations"):
+        head += (f"; {k['dropped_iterations']} of {k.get('profiled_iterations')} profiled iterations were left out "
+                 "as slower than the others")
     foot = [f"total: {t.get('launches')} launches of {t.get('distinct')} distinct, {_us(t.get('device_time_us'))}"
             f"; fused launches: {t.get('fused_launches')}"]
     for phase, pt in (k.get("by_phase") or {}).items():
         foot.append(f"  {phase}: {pt.get('launches')} launches, {_us(pt.get('device_time_us'))}")
     if k.get("hidden_metadata_ops"):
         foot.append(f"not listed: {k['hidden_metadata_ops']:g} allocation/view ops per iteration")
+    if (k.get("check") or {}).get("text"):
+        foot.append(("WARNING: " if k["check"].get("exceeds") else "against the timings: ") + k["check"]["text"])
     if k.get("trace_file"):
         foot.append(f"Chrome trace: {k['trace_file']}")
     return "\n".join([_header(name, "kernels"), head, *table, *foot]), True

@@ -190,6 +190,33 @@ def fix_advice(env: dict[str, Any]) -> str:
     return "run on a quieter machine, or pin the runners to a free core with --pin-cpus"
 
 
+# ---- the kernel table against the measurements
+
+#: The kernel table may claim this much more per iteration than the timed median
+#: (the profiler adds a few microseconds to every op it records) before it says why.
+KERNEL_TABLE_SLACK = 1.5
+
+
+def kernel_table_check(v: dict[str, Any]) -> dict[str, Any] | None:
+    """``{ratio, text}`` comparing the kernel table's time per iteration with the measured step."""
+    k = v.get("kernels") or {}
+    total = (k.get("totals") or {}).get("device_time_us")
+    wall = ((v.get("stats") or {}).get("total") or {}).get("median")
+    if not total or not wall:
+        return None
+    ratio = total / 1000.0 / wall
+    what = "device time" if "CUDA" in str(k.get("unit")) else "CPU op time"
+    n = k.get("iterations")
+    text = (f"{what} per iteration {total / 1000.0:.3g} ms from {n} profiled iteration(s) against a measured "
+            f"median step of {wall:.3g} ms ({ratio:.2f}x)")
+    if ratio > KERNEL_TABLE_SLACK:
+        dropped = k.get("dropped_iterations")
+        text += ("; the profiled iterations ran slower than the timed ones: the profiler records every op "
+                 "(a few microseconds each), and a busy machine stretches them"
+                 + (f" ({dropped} slower profiled iteration(s) were already left out)" if dropped else ""))
+    return {"ratio": ratio, "text": text, "exceeds": ratio > KERNEL_TABLE_SLACK}
+
+
 # ---- the whole session
 
 
@@ -206,6 +233,8 @@ def derive(session: dict[str, Any]) -> None:
     for name, v in variants.items():
         v["device"] = device_summary(v)
         v["reliability"] = reliability(name, v, blocks.get(name, []), env)
+        if v.get("kernels"):
+            v["kernels"]["check"] = kernel_table_check(v)
     base = variants.get("eager")
     for name, v in variants.items():
         v["speedup_device"] = None

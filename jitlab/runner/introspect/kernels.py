@@ -23,10 +23,16 @@ import torch
 
 from jitlab.runner.introspect.limits import KERNEL_LIMIT
 
-#: Profile at most this many iterations ...
-MAX_STEPS = 3
-#: ... and stop sooner once this much time has gone (a slow variant gets one).
-MAX_SECONDS = 0.25
+#: Profile at least this many iterations ...
+MIN_STEPS = 3
+#: ... at most this many ...
+MAX_STEPS = 10
+#: ... and no more once this much time has gone (a slow variant gets MIN_STEPS).
+MAX_SECONDS = 1.0
+#: A profiled iteration this much slower than the profiled median was
+#: preempted or hit a profiler hiccup: its rows are left out.
+OUTLIER_RATIO = 1.5
+ITERATION_MARK = "jitlab::iteration"
 BACKWARD_MARK = "autograd::engine::evaluate_function"
 #: Names compilers give their kernels: NNC, Inductor's C++ and Triton.
 COMPILER_KERNEL = re.compile(r"^(fused_|cpp_fused_|triton_|cpp_)")
@@ -78,26 +84,34 @@ def profile(runner: Any, generated: Iterable[str], cpu_hook: Callable[[], Contex
     cuda = runner.device.type == "cuda"
     hook = cpu_hook() if (cpu_hook is not None and not cuda) else nullcontext()
     steps = 0
+    mark = torch.autograd.profiler.record_function
     with warnings.catch_warnings():
         # The profiler's own warnings say nothing about the user's module.
         warnings.simplefilter("ignore")
         with hook, _profiler(cuda) as prof:
             t0 = time.perf_counter()
             while True:
-                runner.harness.step()
+                with mark(ITERATION_MARK):
+                    runner.harness.step()
                 steps += 1
-                if steps >= MAX_STEPS or time.perf_counter() - t0 >= MAX_SECONDS:
+                if steps >= MAX_STEPS or (steps >= MIN_STEPS and time.perf_counter() - t0 >= MAX_SECONDS):
                     break
             if cuda:
                 torch.cuda.synchronize(runner.device)
     events = list(prof.function_events)
     names = set(generated)
-    raw, hidden = (device_kernels(events) if cuda else cpu_ops(events))
-    result = summarize(raw, steps, names)
+    per_iteration, hidden = (device_kernels(events) if cuda else cpu_ops(events))
+    raw, kept = steady_rows(per_iteration, _iteration_windows(events), steps)
+    result = summarize(raw, kept, names)
+    result["profiled_iterations"] = steps
+    if kept < steps:
+        result["dropped_iterations"] = steps - kept
     result.update({
         "device": str(runner.device),
         "unit": "CUDA kernel" if cuda else "top-level CPU op",
         "hidden_metadata_ops": _tidy(hidden / steps),
+        "what": "device time per iteration (CUDA kernels)" if cuda else
+                "CPU time per iteration of the outermost operators (their wall time on the thread that ran them)",
         "trace_file": None,
     })
     if len(raw) > KERNEL_LIMIT:
@@ -154,30 +168,31 @@ def is_op(event: Any) -> bool:
     return bool(_OP_NAME.match(name)) and not name.startswith(_WRAPPERS)
 
 
-def cpu_ops(events: list[Any]) -> tuple[dict[tuple[str, str], list[float]], int]:
-    """``{(name, phase): [calls, cpu_us]}`` of top-level CPU ops, and how many
-    metadata-only ops were left out."""
-    acc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
+Call = tuple[float, str, str, float]
+"""``(start_us, name, phase, us)``: one op call (or kernel launch) in a profile."""
+
+
+def cpu_ops(events: list[Any]) -> tuple[list[Call], int]:
+    """Every call of a top-level CPU op, and how many metadata-only ops were left out."""
+    calls: list[Call] = []
     hidden = 0
     for e in events:
-        if not is_op(e) or any(is_op(a) for a in _ancestors(e)):
+        if e.name == ITERATION_MARK or not is_op(e) or any(is_op(a) for a in _ancestors(e)):
             continue
         if e.name in METADATA_OPS:
             hidden += 1
             continue
-        row = acc[(e.name, _phase(e))]
-        row[0] += 1
-        row[1] += float(e.cpu_time_total)
-    return acc, hidden
+        calls.append((float(e.time_range.start), e.name, _phase(e), float(e.cpu_time_total)))
+    return calls, hidden
 
 
-def device_kernels(events: list[Any]) -> tuple[dict[tuple[str, str], list[float]], int]:
-    """``{(name, phase): [launches, device_us]}`` of the CUDA kernels each CPU op launched."""
+def device_kernels(events: list[Any]) -> tuple[list[Call], int]:
+    """Every CUDA kernel each CPU op launched, at the time of its launching op."""
     # The profiler links kernels to CPU events by id, and ids can collide
     # between an op on the autograd thread and a CUDA runtime call or a
     # profiler bookkeeping event on the main thread; each kernel is then listed
     # twice. Keep one listing per (id, kernel), preferring the op's.
-    chosen: dict[tuple[Any, int, str, float], tuple[int, str]] = {}
+    chosen: dict[tuple[Any, int, str, float], tuple[int, str, float]] = {}
     for e in events:
         kernels = getattr(e, "kernels", None)
         if not kernels or getattr(e.device_type, "name", "CPU") != "CPU":
@@ -189,13 +204,45 @@ def device_kernels(events: list[Any]) -> tuple[dict[tuple[str, str], list[float]
         for i, k in enumerate(kernels):
             key = (e.id, i, k.name, float(k.duration))
             if key not in chosen or rank < chosen[key][0]:
-                chosen[key] = (rank, phase)
+                chosen[key] = (rank, phase, float(e.time_range.start))
+    calls = [(start, name, phase, duration) for (_id, _i, name, duration), (_r, phase, start) in chosen.items()]
+    return calls, 0
+
+
+def _iteration_windows(events: list[Any]) -> list[tuple[float, float]]:
+    """``(start_us, end_us)`` of every profiled iteration, in order."""
+    return sorted((float(e.time_range.start), float(e.time_range.end)) for e in events if e.name == ITERATION_MARK)
+
+
+def steady_rows(calls: list[Call], windows: list[tuple[float, float]],
+                steps: int) -> tuple[dict[tuple[str, str], list[float]], int]:
+    """``{(name, phase): [calls, us]}`` over the profiled iterations that were not outliers,
+    and how many iterations those are.
+
+    An iteration whose total is over :data:`OUTLIER_RATIO` times the median
+    of the profiled iterations (the process was preempted, or the profiler
+    flushed its buffers) would make the table claim more time per iteration
+    than the timed iterations took.
+    """
+    totals = [0.0] * len(windows)
+    where: list[int | None] = []
+    for start, _name, _phase, us in calls:
+        k = next((j for j, (a, b) in enumerate(windows) if a <= start <= b), None)
+        where.append(k)
+        if k is not None:
+            totals[k] += us
+    keep = set(range(len(windows)))
+    if len(windows) >= 3:
+        typical = sorted(totals)[len(totals) // 2]
+        keep = {j for j, t in enumerate(totals) if t <= OUTLIER_RATIO * typical}
     acc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
-    for (_id, _i, name, duration), (_rank, phase) in chosen.items():
+    for (start, name, phase, us), k in zip(calls, where):
+        if windows and k not in keep:
+            continue
         row = acc[(name, phase)]
         row[0] += 1
-        row[1] += duration
-    return acc, 0
+        row[1] += us
+    return acc, (len(keep) if windows else steps)
 
 
 def _tidy(v: float) -> float | int:
