@@ -130,6 +130,8 @@ class QtRunsView(QWidget):
         self.delete_button = QPushButton("Delete…")
         self.info = QLabel()
         self.info.setStyleSheet(HINT_STYLE)
+        # Wrapped: unwrapped, the data folder's path in it set the main window's minimum width (1450 px).
+        self.info.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         for b in (self.previous_button, self.open_button, self.compare_button, self.compare_current_button,

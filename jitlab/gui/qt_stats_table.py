@@ -29,9 +29,10 @@ REFRESH_MS = 500
 
 COLUMNS = (
     ("variant", "Variant"), ("status", "Status"), ("fwd", "fwd ms (IQR)"), ("bwd", "bwd ms (IQR)"),
-    ("total", "total ms (IQR)"), ("min", "min ms"), ("device", "device ms (IQR)"), ("host", "host ms"),
+    ("total", "total ms (IQR)"), ("device", "device ms (IQR)"), ("host", "host ms"),
     ("speedup", "speedup vs eager [95% CI]"), ("speedup_device", "speedup on device time [95% CI]"),
-    ("build", "build ms"), ("first", "1st call ms"), ("check", "check"), ("memory", "peak device mem"),
+    ("min", "min ms"), ("build", "build ms"), ("first", "1st call ms"), ("check", "check"),
+    ("memory", "peak device mem"),
 )
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 MESSAGE_COLUMN = COLUMN_KEYS.index("fwd")
@@ -175,7 +176,7 @@ class StatsTableModel(QAbstractTableModel):
                 return _STATUS_COLORS.get(row["status"])
             if row["states"].get(key) == "unreliable":
                 return QColor(WARNING_COLOR)
-        if role == Qt.ItemDataRole.FontRole and (key == "variant" or row["states"].get(key) == "unreliable"):
+        if role == Qt.ItemDataRole.FontRole and key == "variant":
             f = QFont()
             f.setBold(True)
             return f
