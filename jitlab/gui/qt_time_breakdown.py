@@ -29,6 +29,8 @@ SEGMENT_COLORS = {("fwd", "device"): "#1f4e79", ("fwd", "host"): "#9dc3e6",
                   ("bwd", "device"): "#7f4f24", ("bwd", "host"): "#e6c29d"}
 #: Light segments get dark labels, dark ones white.
 _DARK = {("fwd", "device"), ("bwd", "device")}
+INK, MUTED = "#24292f", "#57606a"
+SEPARATOR = "   ·   "
 MARGIN = 8
 BAR_HEIGHT = 18
 ROW_GAP = 8
@@ -42,6 +44,8 @@ class _Row:
     bar: T.VariantBar
     top: float
     segments: list[tuple[T.Segment, QRectF]]
+    #: Lines of text under the bar: ``[(text, colour), ...]`` pieces each.
+    lines: list[list[tuple[str, str]]]
 
 
 class QtTimeBreakdown(QWidget):
@@ -97,7 +101,7 @@ class QtTimeBreakdown(QWidget):
         lines = [b.title, "   ".join(label for _, _, label in b.legend())]
         for r in b.rows:
             parts = [f"{s.phase} {s.part} {fmt_ms(s.ms)}" for s in r.segments]
-            lines.append(f"{r.variant}: {', '.join(parts) or '-'}  |  {r.verdict}"
+            lines.append(f"{r.variant}: {', '.join(parts) or '-'}  |  {r.verdict}" + (f" — {r.note}" if r.note else "")
                          + (f"  |  {r.speedups}" if r.speedups else ""))
         return "\n".join(lines)
 
@@ -111,8 +115,28 @@ class QtTimeBreakdown(QWidget):
     def _line(self, font: QFont | None = None) -> int:
         return QFontMetrics(font or self.font()).height()
 
-    def _row_height(self) -> int:
-        return BAR_HEIGHT + 2 + self._line(self._small) + ROW_GAP
+    def _row_height(self, lines: int = 1) -> int:
+        return BAR_HEIGHT + 2 + lines * self._line(self._small) + ROW_GAP
+
+    def _text_lines(self, bar: T.VariantBar, width: int) -> list[list[tuple[str, str]]]:
+        """The verdict and the speedups on one line where they fit, else on two."""
+        verdict = bar.verdict + (f" — {bar.note}" if bar.note else "")
+        first = [(verdict, INK if bar.segments else MUTED)]
+        if not bar.speedups:
+            return [first]
+        speed = (bar.speedups, WARNING_COLOR if bar.unreliable else MUTED)
+        sm = QFontMetrics(self._small)
+        if sm.horizontalAdvance(verdict + SEPARATOR + bar.speedups) <= width:
+            return [first + [(SEPARATOR + bar.speedups, speed[1])]]
+        return [first, [speed]]
+
+    def _text_width(self) -> int:
+        return max(100, self.width() - MARGIN - self._name_width() - MARGIN)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.sizeHint().height() != self.height():
+            self.updateGeometry()  # the verdicts wrap to another line, or unwrap
 
     def _header_height(self) -> int:
         return MARGIN + self._line(self._bold) + 4 + max(SWATCH, self._line(self._small)) + 6
@@ -121,7 +145,9 @@ class QtTimeBreakdown(QWidget):
         b = self.breakdown
         if not b.rows:
             return QSize(600, 2 * MARGIN + 2 * self._line())
-        return QSize(600, self._header_height() + len(b.rows) * self._row_height() + MARGIN)
+        w = self._text_width()
+        rows = sum(self._row_height(len(self._text_lines(r, w))) for r in b.rows)
+        return QSize(600, self._header_height() + rows + MARGIN)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(300, self.sizeHint().height())
@@ -139,14 +165,16 @@ class QtTimeBreakdown(QWidget):
         span = max(40.0, self.width() - x0 - self._total_width() - MARGIN)
         scale = b.scale_ms
         rows, top = [], float(self._header_height())
+        text_width = self._text_width()
         for bar in b.rows:
             segs, x = [], float(x0)
             for s in bar.segments:
                 w = span * s.ms / scale if scale > 0 else 0.0
                 segs.append((s, QRectF(x, top, w, BAR_HEIGHT)))
                 x += w
-            rows.append(_Row(bar, top, segs))
-            top += self._row_height()
+            lines = self._text_lines(bar, text_width)
+            rows.append(_Row(bar, top, segs, lines))
+            top += self._row_height(len(lines))
         return rows
 
     # ---- painting
@@ -217,15 +245,13 @@ class QtTimeBreakdown(QWidget):
                        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                        f"{fmt_ms(bar.length_ms)} ms")
         y = top + BAR_HEIGHT + 2
-        verdict = bar.verdict
-        p.setPen(QColor("#57606a") if not row.segments else ink)
         width = self.width() - x0 - MARGIN
-        vw = sm.horizontalAdvance(verdict)
-        p.drawText(QRectF(x0, y, width, sm.height()), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                   sm.elidedText(verdict, Qt.TextElideMode.ElideRight, width))
-        if bar.speedups and vw + 24 < width:
-            p.setPen(QColor(WARNING_COLOR) if bar.unreliable else QColor("#57606a"))
-            text = "   ·   " + bar.speedups
-            p.drawText(QRectF(x0 + vw, y, width - vw, sm.height()),
-                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                       sm.elidedText(text, Qt.TextElideMode.ElideRight, int(width - vw)))
+        for line in row.lines:
+            x = float(x0)
+            for text, colour in line:
+                p.setPen(QColor(colour))
+                shown = sm.elidedText(text, Qt.TextElideMode.ElideRight, int(max(0.0, x0 + width - x)))
+                p.drawText(QRectF(x, y, x0 + width - x, sm.height()),
+                           int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
+                x += sm.horizontalAdvance(shown)
+            y += sm.height()

@@ -46,6 +46,8 @@ class VariantBar:
     speedups: str = ""
     #: A busy machine spoiled this variant's speedup.
     unreliable: bool = False
+    #: Said after the verdict where the bar cannot add up to the wall time.
+    note: str = ""
 
     @property
     def length_ms(self) -> float:
@@ -126,6 +128,13 @@ def variant_bar(name: str, rec: dict[str, Any], unit: str | None) -> VariantBar:
         if ms is not None and ((rec.get("stats") or {}).get(phase) or part == "device"):
             bar.segments.append(Segment(phase, part, float(ms)))
     bar.verdict = (d.get("verdict") or {}).get("text") or ""
+    over = [PHASE_WORDS[p] for p in ("fwd", "bwd")
+            if (d.get(p) or {}).get("median") is not None and ((rec.get("stats") or {}).get(p) or {}).get("median")
+            is not None and d[p]["median"] > 1.02 * rec["stats"][p]["median"]]
+    if over:
+        # host time is clamped at 0 there, so the bar is longer than the timed step
+        bar.note = (f"{device_word(unit)} time above the timed {' and '.join(over)} time (step {fmt_ms(bar.wall_ms)} ms "
+                    "wall): the sampled iterations ran slower than the timed ones")
     return bar
 
 

@@ -53,8 +53,11 @@ def test_export_writes_png_svg_and_csv(qtbot, window, tmp_path):
         rows = list(reader)
     assert tuple(reader.fieldnames) == CSV_COLUMNS
     its = {v: rec["iterations"] for v, rec in session["variants"].items()}
-    assert len(rows) == sum(len(x) for x in its.values())
-    for row in rows:
+    timed = [r for r in rows if r["kind"] == "timed"]
+    sampled = [r for r in rows if r["kind"] == "sampled"]
+    assert len(timed) == sum(len(x) for x in its.values())
+    assert len(sampled) == sum(len(rec["device_samples"]) for rec in session["variants"].values()) > 0
+    for row in timed:
         it = its[row["variant"]][int(row["iteration"])]
         assert float(row["fwd_ms"]) == it["fwd_ms"] and bool(int(row["warmup"])) == it["warmup"]
         assert float(row["total_ms"]) == pytest.approx(it["fwd_ms"] + (it["bwd_ms"] or 0.0))

@@ -8,7 +8,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from jitlab.core import session as S
-from jitlab.gui.formatting import fmt_phase, fmt_speedup
+from jitlab.gui.formatting import fmt_phase, speedup_cell
+from jitlab.gui.time_breakdown import busy_machine_text
 from jitlab.gui.qt_stats_table import COLUMN_KEYS, COLUMNS, MESSAGE_COLUMN
 from tests.gui.conftest import DATA, EXAMPLES, RUN_TIMEOUT_MS, configure, open_and_wait_ready, run_to_end
 
@@ -23,6 +24,8 @@ def test_open_run_fills_rows_and_plots_and_stats_match_the_session_file(qtbot, w
     pooled = set(win.bench.pool.pids())
     blocks = []  # device samples as they arrive, for the conditions row under the timings
     win.model.sig_samples_added.connect(lambda v: blocks.append((v, win.model.running, len(win.model.samples))))
+    sampled = []  # device-busy time (on a CPU: time inside operators) of the sampled blocks, as they arrive
+    win.model.sig_device_sampled.connect(lambda v: sampled.append((v, win.model.running)))
 
     with qtbot.waitSignal(win.bench.sig_run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
         win.actions["run"].trigger()
@@ -46,6 +49,11 @@ def test_open_run_fills_rows_and_plots_and_stats_match_the_session_file(qtbot, w
     assert [n for _, _, n in blocks] == list(range(1, len(blocks) + 1))
     assert win.model.samples == session["samples"] and len(blocks) == len(session["samples"])
     assert win.timing.conditions.isEnabled()  # psutil always gives the CPU load
+    assert {v for v, _ in sampled} == set(variants) and all(running for _, running in sampled)
+    assert set(win.breakdown.bar_rects()) == set(variants)  # the final figures, under the timing plot
+    assert win.stats.table_model.header_text("device") == "ops ms (IQR)"
+    # a busy machine (this one may be) is said in the banner exactly when the session says so
+    assert win.busy_banner.isVisible() == bool(busy_machine_text(session))
 
     qtbot.waitUntil(lambda: win.bench.last_autosave is not None, timeout=RUN_TIMEOUT_MS)
     saved = S.load(win.bench.last_autosave)
@@ -54,7 +62,8 @@ def test_open_run_fills_rows_and_plots_and_stats_match_the_session_file(qtbot, w
         assert win.model.phase_stats(v) == rec["stats"]
         for phase in ("fwd", "bwd", "total"):
             assert win.stats.table_model.cell_text(v, phase) == fmt_phase(rec["stats"][phase])
-        assert win.stats.table_model.cell_text(v, "speedup") == fmt_speedup(rec, v)
+        assert win.stats.table_model.cell_text(v, "speedup") == speedup_cell(rec, v)[0]
+        assert win.stats.table_model.cell_text(v, "device") == fmt_phase(rec["device"]["total"])
         assert win.stats.table_model.cell_text(v, "min") != "–"
     assert saved["variants"]["script"]["speedup_ci"] is not None
     assert win.controls.run_button.isEnabled()
