@@ -90,6 +90,7 @@ class QtTimeBreakdown(QWidget):
             if m.running:  # live wall-time summaries, as the table shows them
                 records = {n: {**r, "stats": m.phase_stats(n)} for n, r in records.items()}
             self.breakdown = T.build(records, m.settings, m.session.get("env"), m.running)
+        self.setToolTip(T.explanation(self.breakdown))
         self.updateGeometry()
         self.update()
 
@@ -101,7 +102,8 @@ class QtTimeBreakdown(QWidget):
         lines = [b.title, "   ".join(label for _, _, label in b.legend())]
         for r in b.rows:
             parts = [f"{s.phase} {s.part} {fmt_ms(s.ms)}" for s in r.segments]
-            lines.append(f"{r.variant}: {', '.join(parts) or '-'}  |  {r.verdict}" + (f" — {r.note}" if r.note else "")
+            note = f" — {r.note}" if r.note else ""
+            lines.append(f"{r.variant}: {', '.join(parts) or '-'}  |  {r.verdict}{note}"
                          + (f"  |  {r.speedups}" if r.speedups else ""))
         return "\n".join(lines)
 

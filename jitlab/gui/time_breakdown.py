@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 from jitlab.core import breakdown as B
 from jitlab.core.breakdown import WARNING_PREFIX
-from jitlab.gui.formatting import (device_speedup_cell, device_word, fmt_ms, fmt_share, host_word,
-                                   speedup_cell)
+from jitlab.gui.formatting import (HOST_DEPENDENT_MARK, UNRELIABLE_MARK, device_speedup_cell, device_word,
+                                   fmt_ms, fmt_share, host_word, speedup_cell)
 
 #: The segments of a bar, in drawing order: ``(phase, part)``.
 SEGMENTS = (("fwd", "device"), ("fwd", "host"), ("bwd", "device"), ("bwd", "host"))
@@ -133,8 +133,8 @@ def variant_bar(name: str, rec: dict[str, Any], unit: str | None) -> VariantBar:
             is not None and d[p]["median"] > 1.02 * rec["stats"][p]["median"]]
     if over:
         # host time is clamped at 0 there, so the bar is longer than the timed step
-        bar.note = (f"{device_word(unit)} time above the timed {' and '.join(over)} time (step {fmt_ms(bar.wall_ms)} ms "
-                    "wall): the sampled iterations ran slower than the timed ones")
+        bar.note = (f"{device_word(unit)} time above the timed {' and '.join(over)} time "
+                    f"(step {fmt_ms(bar.wall_ms)} ms wall): the sampled iterations ran slower than the timed ones")
     return bar
 
 
@@ -149,10 +149,28 @@ def build(records: dict[str, dict], settings: dict[str, Any], env: dict[str, Any
         notes = sorted({n for r in records.values() for n in r.get("notes") or [] if n.startswith("no device time")})
         notes = [n.removeprefix("no device time: ") for n in notes]
         return Breakdown(unit, [], "", empty_sentence(settings, running, notes))
-    what = "device-busy time (kernels, copies, sets)" if unit == "device" else "time inside operators"
-    title = (f"Where the time goes: {what} against the rest of the step ({host_word(unit)}), medians per "
-             f"iteration; up to {max(sampled)} sampled iterations per variant")
+    what = ("device-busy time (kernels, copies, sets) and host time" if unit == "device"
+            else "time inside operators and overhead")
+    title = f"Where the time goes: {what} per iteration, medians of up to {max(sampled)} sampled iterations"
     return Breakdown(unit, rows, title)
+
+
+def explanation(b: Breakdown) -> str:
+    """The view's tooltip: what the segments and marks mean."""
+    if not b.rows:
+        return b.empty
+    word = device_word(b.unit)
+    if b.unit == "device":
+        text = ("Dark: the GPU is busy (kernels, copies, sets). Light: host time, the GPU idle while Python and "
+                "the dispatcher launch work (wall minus device-busy time).")
+    else:
+        text = ("Dark: time inside operators. Light: overhead, the rest of the step (Python, dispatch, autograd).")
+    text += (f"\nOne scale for every bar. Device figures come from iterations sampled under the profiler, "
+             f"apart from the timed ones.\n{HOST_DEPENDENT_MARK}: the step is launch-bound, so its end-to-end "
+             f"speedup moves with the host's state; the speedup on {word} time is the one that repeats.")
+    if any(r.unreliable for r in b.rows):
+        text += f"\n{UNRELIABLE_MARK}: other work on the machine spoiled the timings; see the banner."
+    return text
 
 
 def busy_machine_text(session: dict[str, Any] | None) -> str:
