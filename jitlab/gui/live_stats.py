@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from jitlab.core import stats
 from jitlab.gui.series import VariantSeries
-from jitlab.gui.time_breakdown import live_device
+from jitlab.gui.time_breakdown import live_device, live_reliability
 
 #: Period of the live recomputation.
 PERIOD_MS = 1000
@@ -64,16 +64,21 @@ class LiveStats(QObject):
         Returns the model's ``{variant: VariantSeries}``.
     device : callable, optional
         Returns ``(rows, units)``: the model's sampled rows and their units by variant.
+    blocks : callable, optional
+        Returns the block readings so far (the model's ``samples``): with the
+        iterations' CPU time they tell a busy machine during the run.
     """
 
     sig_updated = Signal(object)
     """``{variant: {"speedup_vs_eager", "speedup_ci", "speedup_method", "device", "speedup_device",
-    "speedup_host_dependent"}}`` (the device keys where the variant has sampled rows)."""
+    "speedup_host_dependent", "reliability", "speedup_unreliable"}}`` (the device keys where the variant has
+    sampled rows)."""
 
-    def __init__(self, series, parent: QObject | None = None, device=None) -> None:
+    def __init__(self, series, parent: QObject | None = None, device=None, blocks=None) -> None:
         super().__init__(parent)
         self._series = series
         self._device = device
+        self._blocks = blocks
         self.session: dict[str, Any] | None = None
         self._last_count = -1
         self._timer = QTimer(self)
@@ -95,7 +100,8 @@ class LiveStats(QObject):
             return
         series = self._series()
         rows, units = self._device() if self._device is not None else ({}, {})
-        count = sum(s.n for s in series.values()) + sum(len(r) for r in rows.values())
+        samples = self._blocks() if self._blocks is not None else []
+        count = sum(s.n for s in series.values()) + sum(len(r) for r in rows.values()) + len(samples)
         if count == self._last_count:
             return
         self._last_count = count
@@ -105,5 +111,8 @@ class LiveStats(QObject):
             dev = live_device(lambda n: series[n].summary(), {n: r for n, r in rows.items() if n in series},
                               units, interleaved)
             for name, extra in dev.items():
+                out[name] = {**out.get(name, {}), **extra}
+        if self._blocks is not None:
+            for name, extra in live_reliability(series, samples, self.session.get("env") or {}).items():
                 out[name] = {**out.get(name, {}), **extra}
         self.sig_updated.emit(out)

@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.model.sig_finished.connect(self._show_inside)
         self.model.sig_reset.connect(self._show_reliability)
         self.model.sig_finished.connect(self._show_reliability)
+        self.model.sig_stats_changed.connect(self._show_reliability)  # live figures, about once a second
         self.runs.sig_open_requested.connect(self.open_path)
         self._restore_prefs()
         self._update_run_state()
@@ -149,8 +150,10 @@ class MainWindow(QMainWindow):
         self.runs.set_current(self.model.session)
 
     def _show_reliability(self) -> None:
-        """The busy-machine warning of the session shown (known once the run has ended)."""
-        text = busy_machine_text(self.model.session)
+        """The busy-machine warning of the session shown (during a run, from the figures so far)."""
+        m = self.model
+        records = {n: m.display_record(n) for n in m.variants} if m.running else None
+        text = busy_machine_text(m.session, records)
         if text:
             self.busy_banner.show_warning(text)
         else:

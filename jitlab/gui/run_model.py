@@ -209,7 +209,8 @@ class RunModel(QObject):
             return
         if event == "iters" and variant in self.series:
             batch = payload["batch"]
-            self.series[variant].append(batch.start, batch.fwd_ms, batch.bwd_ms, batch.warmup, batch.round)
+            self.series[variant].append(batch.start, batch.fwd_ms, batch.bwd_ms, batch.warmup, batch.round,
+                                        batch.cpu_ms)
             self.sig_iterations_added.emit(variant)
         elif event == "status" and variant in self.progress:
             self._set_phase(variant, payload)

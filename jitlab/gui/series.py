@@ -32,12 +32,14 @@ class VariantSeries:
         self._bwd = np.empty(_INITIAL, dtype=float)
         self._warmup = np.empty(_INITIAL, dtype=bool)
         self._round = np.empty(_INITIAL, dtype=np.int64)
+        self._cpu = np.empty(_INITIAL, dtype=float)
 
     # ---- filling
 
     def append(self, start: int, fwd: Sequence[float], bwd: Sequence[float | None], warmup: bool,
-               round_: int | None = None) -> None:
-        """Add consecutive iterations ``start, start+1, ...`` (of schedule round ``round_``)."""
+               round_: int | None = None, cpu: Sequence[float | None] | None = None) -> None:
+        """Add consecutive iterations ``start, start+1, ...`` (of schedule round ``round_``; ``cpu``: their CPU
+        time, NaN where absent)."""
         k = len(fwd)
         if k == 0:
             return
@@ -48,6 +50,7 @@ class VariantSeries:
         self._bwd[sl] = np.asarray([np.nan if b is None else b for b in bwd], dtype=float)
         self._warmup[sl] = bool(warmup)
         self._round[sl] = -1 if round_ is None else int(round_)
+        self._cpu[sl] = _floats(cpu) if cpu is not None and len(cpu) == k else np.nan
         self.n += k
 
     def extend_records(self, iterations: Iterable[dict]) -> None:
@@ -62,6 +65,7 @@ class VariantSeries:
         self._bwd[sl] = [np.nan if it.get("bwd_ms") is None else float(it["bwd_ms"]) for it in its]
         self._warmup[sl] = [bool(it.get("warmup")) for it in its]
         self._round[sl] = [-1 if it.get("round") is None else int(it["round"]) for it in its]
+        self._cpu[sl] = _floats([it.get("cpu_ms") for it in its])
         self.n += len(its)
 
     def _reserve(self, size: int) -> None:
@@ -70,7 +74,7 @@ class VariantSeries:
             return
         while cap < size:
             cap *= 2
-        for name in ("_index", "_fwd", "_bwd", "_warmup", "_round"):
+        for name in ("_index", "_fwd", "_bwd", "_warmup", "_round", "_cpu"):
             old = getattr(self, name)
             new = np.empty(cap, dtype=old.dtype)
             new[: self.n] = old[: self.n]
@@ -93,6 +97,11 @@ class VariantSeries:
     @property
     def warmup(self) -> np.ndarray:
         return self._warmup[: self.n]
+
+    @property
+    def cpu(self) -> np.ndarray:
+        """CPU time of each iteration (NaN where the runner did not record it)."""
+        return self._cpu[: self.n]
 
     @property
     def rounds(self) -> np.ndarray:
@@ -170,6 +179,10 @@ class VariantSeries:
     def summary(self) -> dict:
         """Per-phase summaries of the steady iterations, as :func:`jitlab.core.stats.phase_stats` gives."""
         return {p: _summary(self.phase(p)) for p in stats.PHASES}
+
+
+def _floats(values: Sequence[float | None]) -> np.ndarray:
+    return np.asarray([np.nan if v is None else v for v in values], dtype=float)
 
 
 def _summary(arr: np.ndarray) -> dict | None:

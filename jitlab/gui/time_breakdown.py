@@ -173,13 +173,23 @@ def explanation(b: Breakdown) -> str:
     return text
 
 
-def busy_machine_text(session: dict[str, Any] | None) -> str:
-    """The busy-machine warning of a session, for the banner (``""`` when none)."""
+def busy_machine_text(session: dict[str, Any] | None, records: dict[str, dict] | None = None) -> str:
+    """The busy-machine warning of a session, for the banner (``""`` when none).
+
+    ``records`` (``{variant: record}`` with live ``reliability``) stand in for
+    the session's own figures while it is still running.
+    """
     if not session:
         return ""
     rel = session.get("reliability") or {}
+    if records is not None:
+        bad = {n: r["reliability"] for n, r in records.items() if (r.get("reliability") or {}).get("unreliable")}
+        rel = {"unreliable": bool(bad), "causes": [f"{n}: {'; '.join(r['causes'])}" for n, r in bad.items()],
+               "fix": B.fix_advice(session.get("env") or {})}
+        if not bad:
+            return ""
     if rel.get("unreliable"):
-        causes = "; ".join(rel.get("causes") or []) or "the machine was busy"
+        causes = " | ".join(rel.get("causes") or []) or "the machine was busy"
         fix = rel.get("fix") or "run on a quieter machine"
         return (f"Busy machine: these timings are unreliable ({causes}). The speedups that rest on them are "
                 f"marked unreliable. Fix: {fix}.")
@@ -247,3 +257,30 @@ def live_device(stats_of: Callable[[str], dict], samples: dict[str, list[dict]],
         shares = [x["device"]["busy_share"] for x in (base, v) if x["device"]["busy_share"] is not None]
         out[n]["speedup_host_dependent"] = (min(shares) < B.DEVICE_BOUND_SHARE) if shares else None
     return out
+
+
+#: Live reliability looks at this many of a variant's latest steady iterations at most.
+LIVE_RELIABILITY_ITERS = 1000
+
+
+def live_reliability(series: dict[str, Any], samples: list[dict], env: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{variant: {"reliability", "speedup_unreliable"}}`` of a running session, as the final session derives them.
+
+    ``series`` are the model's :class:`~jitlab.gui.series.VariantSeries` (their
+    CPU time per iteration), ``samples`` the block readings so far (run-queue
+    wait, other processes' load).
+    """
+    blocks: dict[str, list[dict]] = {}
+    for b in samples:
+        blocks.setdefault(b.get("variant"), []).append(b)
+    rels = {}
+    for name, s in series.items():
+        keep = ~s.warmup
+        total, cpu = s.total[keep][-LIVE_RELIABILITY_ITERS:], s.cpu[keep][-LIVE_RELIABILITY_ITERS:]
+        its = [{"fwd_ms": float(t), "bwd_ms": None, "cpu_ms": float(c)} for t, c in zip(total, cpu) if c == c]
+        rel = B.reliability(name, {"iterations": its}, blocks.get(name, []), env)
+        if rel is not None:
+            rels[name] = rel
+    eager_bad = bool((rels.get("eager") or {}).get("unreliable"))
+    return {n: {"reliability": r, "speedup_unreliable": n != "eager" and (r["unreliable"] or eager_bad)}
+            for n, r in rels.items()}

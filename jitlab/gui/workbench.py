@@ -89,7 +89,8 @@ class Workbench(QObject):
         self.controller = RunController(self.pool, self)
         self.monitor = ResourceMonitor(self.controller.pids, self)
         self.live = LiveStats(lambda: self.model.series, self,
-                              device=lambda: (self.model.device_samples, self.model.device_units))
+                              device=lambda: (self.model.device_samples, self.model.device_units),
+                              blocks=lambda: self.model.samples)
         self.file: str | None = None
         self.module_error: dict | None = None
         self.probe_result: dict | None = None

@@ -168,16 +168,18 @@ def test_the_banner_names_the_cause_and_the_fix_in_plain_text(qtbot, busy):
     assert banner.text().endswith("<b>not bold</b>")
 
 
-def test_a_live_run_draws_device_time_as_sampled_blocks_arrive(qtbot, busy):
+def test_a_live_run_draws_device_time_and_flags_a_busy_machine_as_blocks_arrive(qtbot, busy):
     """Replays the recorded run's events as the conductor sends them, with the live timer's derivation."""
     from jitlab.gui.live_stats import LiveStats
 
     model = RunModel()
     view = _shown(qtbot, QtTimeBreakdown(model))
     table = _shown(qtbot, QtStatsTable(model), 1400, 200)
-    live = LiveStats(lambda: model.series, device=lambda: (model.device_samples, model.device_units))
+    live = LiveStats(lambda: model.series, device=lambda: (model.device_samples, model.device_units),
+                     blocks=lambda: model.samples)
     live.sig_updated.connect(model.set_live)
     session = new_session(busy["settings"])
+    session["env"] = copy.deepcopy(busy["env"])  # the runners' hello fills it at the start
     model.begin_run(session)
     live.start(session)
     assert "after each variant's first sampled block" in view.text()
@@ -186,8 +188,13 @@ def test_a_live_run_draws_device_time_as_sampled_blocks_arrive(qtbot, busy):
         for name, rec in busy["variants"].items():
             for it in rec["iterations"]:
                 if it["round"] == r or (r == rounds[0] and it["round"] is None):
-                    batch = IterBatch(it["i"], [it["fwd_ms"]], [it["bwd_ms"]], it["warmup"], it["round"])
+                    batch = IterBatch(it["i"], [it["fwd_ms"]], [it["bwd_ms"]], it["warmup"], it["round"],
+                                      [it["cpu_ms"]])
                     model.handle_event("iters", name, {"batch": batch})
+            for b in busy["samples"]:
+                if b["variant"] == name and b["round"] == r:
+                    reading = {k: x for k, x in b.items() if k not in ("round", "variant")}
+                    model.handle_event("block", name, {"round": r, "sample": reading})
             rows = [copy.deepcopy(x) for x in rec["device_samples"] if x["round"] == r]
             if rows:
                 session["variants"][name]["device_unit"] = rec["device_unit"]  # the conductor sets it first
@@ -197,13 +204,22 @@ def test_a_live_run_draws_device_time_as_sampled_blocks_arrive(qtbot, busy):
             live.update()
             qtbot.waitUntil(lambda: set(view.bar_rects()) == {"eager", "script", "trace"}, timeout=3000)
             assert table.table_model.cell_text("script", "device") != "–"
-            assert table.table_model.cell_text("script", "speedup_device").endswith("×")  # one round: no CI yet
+            assert "×" in table.table_model.cell_text("script", "speedup_device")
     live.update()
     qtbot.waitUntil(lambda: len(model.device_samples["script"]) == len(busy["variants"]["script"]["device_samples"]),
                     timeout=3000)
-    live_script = model.display_record("script")["device"]
-    assert live_script["iterations"] == busy["variants"]["script"]["device"]["iterations"]
-    assert live_script["total"]["median"] == pytest.approx(busy["variants"]["script"]["device"]["total"]["median"])
+    live_script = model.display_record("script")
+    assert live_script["device"]["iterations"] == busy["variants"]["script"]["device"]["iterations"]
+    assert live_script["device"]["total"]["median"] == pytest.approx(
+        busy["variants"]["script"]["device"]["total"]["median"])
+    # the busy machine is said while the run is still going, with the causes the final session gives
+    assert live_script["reliability"]["causes"] == busy["variants"]["script"]["reliability"]["causes"]
+    assert live_script["speedup_unreliable"]
+    records = {n: model.display_record(n) for n in model.variants}
+    text = busy_machine_text(session, records)
+    assert text == busy_machine_text(busy)
+    table.refresh()
+    assert table.table_model.cell_text("script", "speedup").endswith(UNRELIABLE_MARK)
     live.stop()
 
 
