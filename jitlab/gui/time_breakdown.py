@@ -260,7 +260,7 @@ def live_device(stats_of: Callable[[str], dict], samples: dict[str, list[dict]],
 
 
 #: Live reliability looks at this many of a variant's latest steady iterations at most.
-LIVE_RELIABILITY_ITERS = 1000
+LIVE_RELIABILITY_ITERS = 500
 
 
 def live_reliability(series: dict[str, Any], samples: list[dict], env: dict[str, Any]) -> dict[str, dict[str, Any]]:
