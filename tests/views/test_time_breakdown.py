@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor
 
 from jitlab.core.formatting import UNRELIABLE_MARK
 from jitlab.core.protocol import IterBatch
-from jitlab.core.session import finalize, load, new_session
+from jitlab.core.session import load, new_session
 from jitlab.gui.colors import WARNING_COLOR
 from jitlab.gui.qt_banner import QtBanner
 from jitlab.gui.qt_stats_table import COLUMN_KEYS, QtStatsTable
@@ -98,13 +98,24 @@ def test_an_old_session_without_device_time_says_so(qtbot, shots):
     assert view.text().startswith("No device time in this session")
     assert view.height() >= 2 * view.fontMetrics().height()
 
-    no_sampling = copy.deepcopy(load_data("gated_busy_cpu.json"))
-    no_sampling["settings"]["device_time"] = False
-    for v in no_sampling["variants"].values():
-        v["device_samples"] = []
-    finalize(no_sampling)
-    model.show_session(no_sampling)
+
+def test_a_run_without_device_time_says_how_it_was_made(qtbot, tmp_path):
+    """A real ``jitlab run --no-device-time``: no sampled rows, and the sentence names the option."""
+    from jitlab.gui.export import KIND_SAMPLED, sampled_rows
+    from tests.conftest import run_jitlab
+
+    out = tmp_path / "session.json"
+    result = run_jitlab("run", str(ROOT / "resources" / "examples" / "gated.py"), "--device", "cpu",
+                        "--variants", "eager,script", "--iters", "6", "--warmup", "2", "--no-introspect",
+                        "--no-device-time", "-q", "--out", str(out), timeout=300)
+    assert result.rc in (0, 1), result.err[-3000:]
+    session = load(out)
+    model = RunModel()
+    view = _shown(qtbot, QtTimeBreakdown(model))
+    model.show_session(session)
+    assert view.bar_rects() == {}
     assert "--no-device-time" in view.text()
+    assert not [r for r in sampled_rows(session) if r["kind"] == KIND_SAMPLED]
 
 
 def test_table_shows_device_columns_and_the_unreliable_mark(qtbot, busy, shots):
