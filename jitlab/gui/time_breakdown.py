@@ -120,17 +120,17 @@ def variant_bar(name: str, rec: dict[str, Any], unit: str | None) -> VariantBar:
         notes = [n for n in rec.get("notes") or [] if n.startswith("no device time")]
         bar.verdict = notes[0] if notes else "no device time sampled"
         return bar
+    wall_phases = rec.get("stats") or {}
     for phase, part in SEGMENTS:
-        if part == "device":
-            ms = (d.get(phase) or {}).get("median")
-        else:
-            ms = (d.get("host_ms") or {}).get(phase)
-        if ms is not None and ((rec.get("stats") or {}).get(phase) or part == "device"):
+        ms = (d.get(phase) or {}).get("median") if part == "device" else (d.get("host_ms") or {}).get(phase)
+        if ms is not None:  # no backward in infer mode
             bar.segments.append(Segment(phase, part, float(ms)))
     bar.verdict = (d.get("verdict") or {}).get("text") or ""
-    over = [PHASE_WORDS[p] for p in ("fwd", "bwd")
-            if (d.get(p) or {}).get("median") is not None and ((rec.get("stats") or {}).get(p) or {}).get("median")
-            is not None and d[p]["median"] > 1.02 * rec["stats"][p]["median"]]
+    over = []
+    for phase in ("fwd", "bwd"):
+        busy, step = (d.get(phase) or {}).get("median"), (wall_phases.get(phase) or {}).get("median")
+        if busy is not None and step is not None and busy > 1.02 * step:
+            over.append(PHASE_WORDS[phase])
     if over:
         # host time is clamped at 0 there, so the bar is longer than the timed step
         bar.note = (f"{device_word(unit)} time above the timed {' and '.join(over)} time "
