@@ -92,15 +92,41 @@ def _cpu_kernel_hook(runner: Any) -> ContextManager:
     return compiled.recorded_kernels(runner._inductor_modules)
 
 
-def _is_work(e: Any, cuda: bool) -> bool:
+def _call(e: Any, method: str, default: Any) -> Any:
+    """A Kineto event's accessor, where this torch has it (``activity_type`` is recent)."""
+    fn = getattr(e, method, None)
+    return fn() if fn is not None else default
+
+
+def _annotation(e: Any) -> bool:
+    return bool(_call(e, "is_user_annotation", False))
+
+
+def _device_work(e: Any) -> tuple[bool, bool]:
+    """``(is device work, is a kernel launch)`` of a non-CPU event."""
+    kind = _call(e, "activity_type", None)
+    if kind is not None:
+        return kind in _DEVICE_WORK, kind == "kernel"
+    # Older releases: range annotations mirrored on the device carry the
+    # annotation's name; copies and sets are named Memcpy.../Memset...
+    name = e.name()
+    if _annotation(e) or name.startswith(MARK) or name.startswith("ProfilerStep"):
+        return False, False
+    return True, not name.startswith(("Memcpy", "Memset"))
+
+
+def _is_work(e: Any, cuda: bool) -> tuple[bool, bool]:
+    """``(counts as busy time, counts as a launch)``."""
+    on_cpu = e.device_type() == torch.autograd.DeviceType.CPU
     if cuda:
-        return e.device_type() != torch.autograd.DeviceType.CPU and e.activity_type() in _DEVICE_WORK
-    if e.device_type() != torch.autograd.DeviceType.CPU:
-        return False
+        return (False, False) if on_cpu else _device_work(e)
+    if not on_cpu:
+        return False, False
     name = e.name()
     if COMPILER_KERNEL.match(name):
-        return True
-    return e.scope() == _FUNCTION_SCOPE and not e.is_user_annotation() and not name.startswith(_WRAPPERS)
+        return True, True
+    op = _call(e, "scope", _FUNCTION_SCOPE) == _FUNCTION_SCOPE and not _annotation(e) and not name.startswith(_WRAPPERS)
+    return op, op
 
 
 def measure(events: Any, n: int, cuda: bool) -> dict[str, list]:
@@ -110,13 +136,14 @@ def measure(events: Any, n: int, cuda: bool) -> dict[str, list]:
     work: list[tuple[int, int, bool]] = []
     for e in events:
         name = e.name()
-        if e.is_user_annotation() and name.startswith(MARK) and e.device_type() == torch.autograd.DeviceType.CPU:
+        if name.startswith(MARK) and e.device_type() == torch.autograd.DeviceType.CPU:
             phase = name[len(MARK):]
             if phase in counts:
                 windows.append((e.start_ns(), e.start_ns() + e.duration_ns(), phase, counts[phase]))
                 counts[phase] += 1
-        elif _is_work(e, cuda):
-            launch = e.activity_type() == "kernel" if cuda else True
+            continue
+        busy, launch = _is_work(e, cuda)
+        if busy:
             work.append((e.start_ns(), e.start_ns() + e.duration_ns(), launch))
     cols: dict[str, list] = {f"{p}_{k}": [None] * n for p in ("fwd", "bwd") for k in ("busy", "launches")}
     if not windows:
