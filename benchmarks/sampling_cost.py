@@ -39,6 +39,7 @@ from jitlab.core import stats
 from jitlab.core.conductor import SAMPLE_MAX_ITERS, SAMPLE_SPAN_MS, TARGET_BLOCK_MS, Conductor
 from jitlab.core.settings import make_settings
 from jitlab.engine.launch import runner_command
+from jitlab.engine.placement import place
 
 CASES = {"conv2d": "conv2d.py", "lstm": "lstm.py", "gated": "gated.py", "trivial": None}
 
@@ -88,6 +89,7 @@ def block_median(batches: list[dict[str, Any]]) -> float:
 
 def measure_case(file: Path, variant: str, device: str, rounds: int, python: str, seed: int) -> dict[str, Any]:
     settings = make_settings(file=str(file), device=device, variants=[variant], iters=10 ** 9)
+    place(settings)  # both runners on the one core jitlab would give its runners
     load = Conductor(S.new_session(settings)).load_command(variant)
     runners = {"A": Runner(python), "B": Runner(python)}
     try:

@@ -48,8 +48,8 @@ MEMORY_HEADROOM = 1.25
 SAMPLE_SPAN_MS = 20.0
 #: ... and at most this many iterations.
 SAMPLE_MAX_ITERS = 5
-#: Every round is sampled until this many have been; then every 2nd, 4th, ... round.
-SAMPLE_EVERY_ROUND = 10
+#: Sampled rounds after the timed rounds (each gives every variant one sampled block).
+SAMPLED_ROUNDS = 10
 
 # Runner states
 LOADING, LOADED, BUILDING, BUILT, RUNNING, SAMPLING, INTROSPECTING, FINISHING, DONE, DEAD = (
@@ -103,9 +103,10 @@ class Conductor:
         self._seq_round: dict[str, int] = {}
         self._seq_started: dict[str, float] = {}
         self._sample_queue: list[str] = []
+        self._sample_round = 0
+        self._seq_sampled: dict[str, int] = {}
         self._sampled_rounds: dict[str, int] = {v: 0 for v in self.order}
         self._no_samples: set[str] = set()
-        self._seq_sample_due: set[str] = set()
 
     # ---- public API
 
@@ -269,8 +270,6 @@ class Conductor:
             self.session["samples"].append({"round": msg.get("round"), "variant": variant, **sample})
         if msg.get("peak_memory_bytes") is not None:
             self._variant(variant)["peak_memory_bytes"] = msg["peak_memory_bytes"]
-        if not self.interleaved:
-            self._seq_sample_due.add(variant)
         self.listener("block", variant, msg)
 
     def _on_sampled(self, variant: str, msg: dict) -> None:
@@ -374,12 +373,10 @@ class Conductor:
             self.session["schedule"]["block"] = self.block
             self._measure_started = self.clock()
         needing = [v for v in built if self.measured[v] < self.settings["iters"]]
-        if needing and not self._round_queue and not self._sample_queue and not self._out_of_rounds(built):
+        if needing and not self._round_queue and not self._sample_round and not self._out_of_rounds(built):
             self.round += 1
             self._round_queue = list(needing)
             self.rng.shuffle(self._round_queue)
-            self._sample_queue = [v for v in needing if self._sample_due(v, self.round)]
-            self.rng.shuffle(self._sample_queue)
             self.session["schedule"]["rounds"].append(list(self._round_queue))
             self.listener("round", None, {"round": self.round, "order": list(self._round_queue)})
         while self._round_queue:
@@ -388,24 +385,32 @@ class Conductor:
                 n = min(self.block, self.settings["iters"] - self.measured[v])
                 return self._send(v, RUNNING, {"cmd": P.CMD_RUN, "n": n, "round": self.round,
                                                "resume": self._resume_iters(v)})
-        # Sampled blocks come after every timed block of the round, so none of
-        # them runs right after the profiler in its own round.
-        while self._sample_queue:
-            v = self._sample_queue.pop(0)
-            if self.state[v] == BUILT:
-                return self._send(v, SAMPLING, self._sample_command(v, self.round))
-        return self._introspect_next(built)
+        return self._next_sample(built) or self._introspect_next(built)
 
-    def _sample_due(self, variant: str, round_: int) -> bool:
-        """Whether ``variant`` gets a sampled block in this round.
+    def _sampling(self, variant: str) -> bool:
+        return bool(self.settings.get("device_time", True)) and variant not in self._no_samples
 
-        Every round at first, then every 2nd, 4th, ... so that a long run
-        spends ever less of its time under the profiler.
+    def _next_sample(self, variants: list[str]) -> Command | None:
+        """The next sampled block, once every timed block has run.
+
+        Sampled blocks come after the timed rounds, in rounds of their own
+        (each variant once per round, in a shuffled order): the profiler can
+        leave the CUDA driver's callbacks in place after it stops, so a timed
+        block that followed a sampled one might launch more slowly. Kernel
+        durations do not move with the host's state, so sampling them after
+        the timed rounds costs the device-time figures nothing.
         """
-        if not self.settings.get("device_time", True) or variant in self._no_samples:
-            return False
-        done = self._sampled_rounds[variant]
-        return done < SAMPLE_EVERY_ROUND or round_ % (2 ** (done // SAMPLE_EVERY_ROUND)) == 0
+        while True:
+            while self._sample_queue:
+                v = self._sample_queue.pop(0)
+                if self.state[v] == BUILT and self._sampling(v):
+                    return self._send(v, SAMPLING, self._sample_command(v, self._sample_round))
+            eligible = [v for v in variants if self.state[v] == BUILT and self._sampling(v)]
+            if not eligible or self._sample_round >= SAMPLED_ROUNDS:
+                return None
+            self._sample_round += 1
+            self._sample_queue = list(eligible)
+            self.rng.shuffle(self._sample_queue)
 
     def _sample_command(self, variant: str, round_: int) -> dict[str, Any]:
         est = self.est_iter_ms.get(variant, 1.0)
@@ -467,11 +472,6 @@ class Conductor:
                 continue
             if state == LOADED:
                 return self._send(v, BUILDING, {"cmd": P.CMD_BUILD})
-            if state == BUILT and v in self._seq_sample_due:
-                self._seq_sample_due.discard(v)
-                r = self._seq_round.get(v, 0)
-                if self._sample_due(v, r):
-                    return self._send(v, SAMPLING, self._sample_command(v, r))
             if state == BUILT:
                 block = self._choose_block([v])
                 self.session["schedule"]["block"] = max(self.session["schedule"]["block"] or 0, block)
@@ -479,6 +479,10 @@ class Conductor:
                     r = self._seq_round[v] = self._seq_round.get(v, 0) + 1
                     n = min(block, self.settings["iters"] - self.measured[v])
                     return self._send(v, RUNNING, {"cmd": P.CMD_RUN, "n": n, "round": r})
+                done = self._seq_sampled.get(v, 0)
+                if self._sampling(v) and done < SAMPLED_ROUNDS:  # after its timed blocks, as when interleaved
+                    self._seq_sampled[v] = done + 1
+                    return self._send(v, SAMPLING, self._sample_command(v, done + 1))
                 if self.settings.get("introspect", True):
                     return self._send(v, INTROSPECTING, {"cmd": P.CMD_INTROSPECT})
                 self.state[v] = FINISHING
