@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "docs" / "images"
 EXAMPLES = ROOT / "resources" / "examples"
 H100_LSTM = ROOT / "benchmarks" / "results" / "h100-lstm" / "lstm-h100-session.json"
+H200_CONV2D = ROOT / "benchmarks" / "results" / "h200-device-time" / "conv2d-session.json"
+H200_LSTM = ROOT / "benchmarks" / "results" / "h200-device-time" / "lstm-session.json"
 H100_GATED = ROOT / "tests" / "views" / "data" / "gated_h100.json"
 RUN_PAIR = [ROOT / "tests" / "views" / "data" / "gated_run1_cpu.json",
             ROOT / "tests" / "views" / "data" / "gated_run2_cpu.json"]
@@ -30,6 +32,10 @@ SHOTS = {
     "run-conv2d": ([str(EXAMPLES / "conv2d.py"), "--run", "--iters", "60"], "a finished run of the Conv2d example"),
     "distribution-conv2d": ([str(EXAMPLES / "conv2d.py"), "--run", "--iters", "60", "--tab", "distribution"],
                             "box plots of the same run"),
+    "breakdown-conv2d-h200": ([str(H200_CONV2D), "--tab", "timing"],
+                              "where the time goes: the Conv2d's device and host time, recorded on an H200"),
+    "breakdown-lstm-h200": ([str(H200_LSTM), "--tab", "timing"],
+                            "where the time goes: the LSTM's device and host time, recorded on an H200"),
     "graphs-lstm-h100": ([str(H100_LSTM), "--tab", "graphs"], "the LSTM's graphs, recorded on an H100"),
     "kernels-lstm-h100": ([str(H100_LSTM), "--tab", "kernels"], "the LSTM's kernels, recorded on an H100"),
     "compile-gated-h100": ([str(H100_GATED), "--tab", "compile"], "torch.compile's graphs and code"),
