@@ -394,9 +394,10 @@ class Conductor:
         """The next sampled block, once every timed block has run.
 
         Sampled blocks come after the timed rounds, in rounds of their own
-        (each variant once per round, in a shuffled order): the profiler can
-        leave the CUDA driver's callbacks in place after it stops, so a timed
-        block that followed a sampled one might launch more slowly. Kernel
+        (each variant once per round, in a shuffled order): the profiler
+        leaves something behind in the process, and on an H200 the timed
+        blocks that followed a sampled one ran two thirds slower
+        (``benchmarks/sampling_cost.py``). Kernel
         durations do not move with the host's state, so sampling them after
         the timed rounds costs the device-time figures nothing.
         """
