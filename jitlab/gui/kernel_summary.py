@@ -111,4 +111,16 @@ def headlines(session: dict[str, Any]) -> list[str]:
         if sp:
             launches += f"; it is {fmt_ratio(sp)}× faster" if sp >= 1 else f"; it is {fmt_ratio(1 / sp)}× slower"
         out.append(launches)
+    out += table_checks(session)
+    return out
+
+
+def table_checks(session: dict[str, Any]) -> list[str]:
+    """What each kernel table is, measured against the timed step (the words of ``jitlab show``)."""
+    out = []
+    for name in ordered(session.get("variants") or {}):
+        k = (session["variants"][name].get("kernels") or {})
+        check = k.get("check") or {}
+        if check.get("text"):
+            out.append(f"{'warning: ' if check.get('exceeds') else ''}{name}: {check['text']}")
     return out

@@ -126,3 +126,22 @@ def test_cpu_session_says_rows_are_ops(qtbot, cpu_session):
     assert "runs 67% fewer ops than eager" in view.summary.text()
     view.set_variant("eager")
     assert "aten::mul" in _column(view, "kernel")
+
+
+def test_the_kernel_table_says_what_it_is_against_the_timed_step(qtbot, tmp_path):
+    """A real CPU run: the summary names the profiled iterations and compares them with the median."""
+    import json
+
+    from tests.conftest import EXAMPLES, run_jitlab
+
+    out = tmp_path / "s.json"
+    r = run_jitlab("run", str(EXAMPLES / "gated.py"), "--device", "cpu", "--variants", "eager,trace", "--threads",
+                   "1", "--iters", "20", "--no-device-time", "-q", "--out", str(out))
+    assert r.rc == 0, r.err
+    session = json.loads(out.read_text())
+    view = _view(qtbot, session)
+    text = view.summary.text()
+    for name in ("eager", "trace"):
+        check = session["variants"][name]["kernels"]["check"]
+        assert f"{name}: CPU op time per iteration" in text and "profiled iteration(s) against a measured" in text
+        assert check["ratio"] > 0
