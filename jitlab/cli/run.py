@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
 from jitlab import VARIANTS
+from jitlab.cli import output
 from jitlab.cli.format import session_report
+from jitlab.cli.text import clean
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
 from jitlab.core.settings import DEFAULTS, InputError, check_module_file, make_settings
 from jitlab.engine.driver import ProcessDriver, RunnerStartError
+from jitlab.engine.launch import runner_python
 from jitlab.engine.placement import place
 from jitlab.assets import example_path
 
@@ -110,8 +114,9 @@ class Progress:
         self._last_text = text
 
 
-def default_out(file: Path) -> Path:
-    return Path.cwd() / f"jitlab-session-{file.stem}-{datetime.now():%Y%m%d-%H%M%S}.json"
+def default_out(file: Path, folder: Path | None = None) -> Path:
+    """The default session name; :func:`jitlab.cli.output.save_new` adds ``-2``, ``-3`` ... when it is taken."""
+    return (folder or Path.cwd()) / f"jitlab-session-{file.stem}-{datetime.now():%Y%m%d-%H%M%S}.json"
 
 
 def run_main(argv: list[str]) -> int:
@@ -130,28 +135,59 @@ def run_main(argv: list[str]) -> int:
         print(f"jitlab run: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out) if args.out else default_out(path)
+    try:
+        if args.out:
+            output.check_writable(out)  # before measuring: a run must not end with nowhere to go
+        else:
+            output.check_writable(out.parent / ".jitlab-session-probe.json")
+    except output.OutputError as exc:
+        print(f"jitlab run: {exc}", file=sys.stderr)
+        return 2
     session = S.new_session(settings)
     progress = Progress(session, enabled=not args.quiet)
     conductor = Conductor(session, listener=progress)
-    on_stderr = (lambda v, line: print(f"[{v}] {line}", file=sys.stderr)) if args.verbose else None
+    on_stderr = (lambda v, line: print(f"[{v}] {clean(line)}", file=sys.stderr)) if args.verbose else None
+    driver = ProcessDriver(conductor, python=args.python, on_stderr=on_stderr, on_signal=_say_stopping)
     try:
-        ProcessDriver(conductor, python=args.python, on_stderr=on_stderr).run()
+        driver.run()
     except RunnerStartError as exc:
         print(f"jitlab run: {exc}", file=sys.stderr)
+        return 2
+    if driver.never_ready and not driver.signals:
+        tail = next((v["error"]["message"] for v in session["variants"].values() if v.get("error")), "")
+        print(f"jitlab run: the runner interpreter {runner_python(args.python)} never started jitlab's runner "
+              f"({clean(tail.splitlines()[0]) if tail else 'no message'}); pass --python or set JITLAB_PYTHON "
+              "to a Python that has torch", file=sys.stderr)
         return 2
     S.finalize(session)
     if conductor.fatal_error and not any(v["status"] == S.STATUS_OK for v in session["variants"].values()):
         err = conductor.fatal_error
-        print(f"jitlab run: {err['message']}", file=sys.stderr)
+        print(f"jitlab run: {clean(err['message'])}", file=sys.stderr)
         if args.verbose and err.get("traceback"):
-            print(err["traceback"], file=sys.stderr)
+            print(clean(err["traceback"]), file=sys.stderr)
         return 2
-    S.save(session, out)
-    print(session_report(session))
+    written, failure = output.write_session(session, out, exclusive=not args.out, stem=path.stem)
+    print(clean(session_report(session), keep_newlines=True))
     if args.verbose:
         for name, v in session["variants"].items():
             if v.get("error") and v["error"].get("traceback"):
-                print(f"\n{name} traceback:\n{v['error']['traceback']}", file=sys.stderr)
-    print(f"\nsession written to {out}")
+                print(f"\n{name} traceback:\n{clean(v['error']['traceback'], keep_newlines=True)}", file=sys.stderr)
     bad = [n for n, v in session["variants"].items() if v["status"] not in (S.STATUS_OK, S.STATUS_NOT_APPLICABLE)]
+    if failure:
+        print(f"\njitlab run: cannot write the session to {out}: {failure}", file=sys.stderr)
+        if written is None:
+            print("jitlab run: no fallback location could be written either; the table above is all that is "
+                  "left of this run", file=sys.stderr)
+            return 1
+        print(f"session written to {written} instead")
+        return 1
+    print(f"\nsession written to {written}")
     return 1 if bad else 0
+
+
+def _say_stopping(signum: int) -> None:
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = str(signum)
+    print(f"\njitlab run: {name}: stopping the runners and keeping what was measured", file=sys.stderr)

@@ -137,11 +137,28 @@ def save(session: dict[str, Any], path: str | os.PathLike, overwrite: bool = Tru
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(session, fh, indent=1, allow_nan=True)
             fh.write("\n")
-        os.replace(tmp, path)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _publish_new(Path(tmp), path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _publish_new(tmp: Path, path: Path) -> None:
+    """Give ``tmp`` the name ``path`` unless that name exists (even if taken a moment ago)."""
+    try:
+        os.link(tmp, path)  # atomic, and fails if the name was taken meanwhile
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists; not replacing it") from None
+    except OSError:  # a file system without hard links: check, then rename
+        if path.exists():
+            raise FileExistsError(f"{path} exists; not replacing it") from None
+        os.replace(tmp, path)
+        return
+    tmp.unlink()
 
 
 def load(path: str | os.PathLike) -> dict[str, Any]:

@@ -322,7 +322,10 @@ WHAT = {
 
 
 def main() -> int:
+    from jitlab.runner import lifeline
+
     stopping.install()
+    lifeline.install()
     channel = Channel()
     runner = Runner(channel)
     channel.send({"t": P.READY, "pid": os.getpid(), "env": E.basic_env()})
@@ -358,6 +361,9 @@ def main() -> int:
             return 0
         if name == P.CMD_FINISH or stopping.requested():
             return 0
+    # The command pipe ended without a goodbye: the parent is gone or gave up on this runner.
+    if lifeline.orphaned():
+        lifeline.end_group()
     return 0
 
 
