@@ -127,7 +127,9 @@ def run_main(argv: list[str]) -> int:
             file=str(path), target=args.target, device=args.device, variants=args.variants, mode=args.mode,
             iters=args.iters, warmup=args.warmup, timeout=args.timeout, schedule=args.schedule,
             budget=args.budget, precision=args.precision, block=args.block, seed=args.seed, threads=args.threads,
-            cpu_fusion=args.cpu_fusion, introspect=not args.no_introspect, trace_out=args.trace_out,
+            cpu_fusion=args.cpu_fusion, introspect=not args.no_introspect,
+            # Resolved here: a module that calls os.chdir() must not move the traces.
+            trace_out=str(Path(args.trace_out).resolve()) if args.trace_out else None,
             pin_cpus=args.pin_cpus,
         )
         place(settings)

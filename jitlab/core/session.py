@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from jitlab.core import stats
+from jitlab.core import session_schema, stats
 
 SCHEMA = "jitlab.session/1"
 SCHEMA_FAMILY = "jitlab.session/"
 SCHEMA_VERSION = 1
+#: A larger file is refused unread (a 10⁶-iteration session of four variants is about 400 MiB).
+MAX_SESSION_BYTES = 2 * 2**30
 
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
@@ -172,6 +175,12 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     """
     path = Path(path)
     try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block, /dev/zero would never end
+            raise SessionError(f"{path}: not a session file (not a regular file)")
+        if st.st_size > MAX_SESSION_BYTES:
+            raise SessionError(f"{path}: not read: {st.st_size / 2**20:.0f} MiB is larger than any session "
+                               f"({MAX_SESSION_BYTES // 2**20} MiB at most)")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SessionError(f"{path}: cannot read session file ({exc.strerror or exc})") from exc
@@ -209,6 +218,11 @@ def validate(data: Any, origin: str = "session") -> dict[str, Any]:
     for name, v in data["variants"].items():
         if not isinstance(v, dict) or "status" not in v or not isinstance(v.get("iterations"), list):
             raise SessionError(f"{origin}: variant {name!r} is incomplete (no status or iterations)")
+    try:
+        session_schema.check(data)
+    except session_schema.SchemaError as exc:
+        raise SessionError(f"{origin}: not a valid session: {exc}") from None
+    for name, v in data["variants"].items():
         for key, value in new_variant().items():
             v.setdefault(key, value)
     data.setdefault("schedule", {"kind": "sequential", "block": None, "rounds": [], "notes": []})
