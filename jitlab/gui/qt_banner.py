@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from jitlab.gui.formatting import location_text
@@ -22,6 +22,7 @@ class QtBanner(QFrame):
         self.label = QLabel("")
         self.label.setObjectName("bannerText")
         self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # user exceptions' text, never markup
         self.details = QPushButton("Details…")
         self.close_button = QPushButton("✕")
         self.close_button.setFlat(True)

@@ -25,9 +25,9 @@ from jitlab.runner import env as E
 from jitlab.runner import loader
 from jitlab.runner import stopping
 from jitlab.runner.channel import Channel
-from jitlab.runner.check import compare
+from jitlab.runner.check import compare, meta_tensors, non_tensor_count
 from jitlab.runner.errors import error_message
-from jitlab.runner.harness import Harness, train_inputs
+from jitlab.runner.harness import Harness, flatten_tensors, train_inputs
 from jitlab.runner.variants import build, captured_warnings
 
 NOT_APPLICABLE_EAGER = (
@@ -118,6 +118,12 @@ class Runner:
         self.ch.status("loading", "calling the target")
         torch.manual_seed(cfg.get("seed") or 0)
         target = loader.call_target(module, self.path, cfg.get("target"), self.device)
+        on_meta = meta_tensors(target.module, target.inputs)
+        if on_meta:
+            raise loader.UserInputError(
+                f"{self.path}: the target's tensors are on the 'meta' device ({', '.join(on_meta[:4])}"
+                f"{', ...' if len(on_meta) > 4 else ''}): meta tensors hold no data, so nothing would really "
+                f"run and the times would not be {self.device}'s; build the module and inputs on the run's device")
         self.target = target
         env = E.full_env(self.device)
         if not hasattr(os, "sched_setaffinity"):
@@ -169,11 +175,19 @@ class Runner:
             torch.manual_seed(seed)
             results += h.run(1, True, None, self.ch.send)
         if h.no_backward:
-            notes.append("no output requires grad, so there is no backward to time")
+            complex_out = [t for t in flatten_tensors(h.last_output) if t.is_complex() and t.requires_grad]
+            notes.append("the output is complex: only real floating outputs are summed into the loss, so no "
+                         "backward is timed" if complex_out else
+                         "no output requires grad, so there is no backward to time")
         check = None
         if reference is not None:
             with phase(P.PHASE_CHECK, "comparing outputs with eager"):
                 check = compare(reference, h.last_output)
+            if check is None:
+                notes.append("outputs not checked: the forward returned no tensor "
+                             f"({type(h.last_output).__name__}), so there is nothing to compare with eager")
+            elif non_tensor_count(h.last_output):
+                notes.append(f"the output check compared {check['compared']}")
         elif t.is_script_module:
             notes.append("no eager reference for a ScriptModule class: outputs were not checked")
         totals = [f + (b or 0.0) for f, b in results]
