@@ -25,7 +25,7 @@ from jitlab.runner import env as E
 from jitlab.runner import loader
 from jitlab.runner import stopping
 from jitlab.runner.channel import Channel
-from jitlab.runner.check import compare, meta_tensors, non_tensor_count
+from jitlab.runner.check import compare, non_tensor_count
 from jitlab.runner.errors import error_message
 from jitlab.runner.harness import Harness, flatten_tensors, train_inputs
 from jitlab.runner.variants import build, captured_warnings
@@ -118,12 +118,6 @@ class Runner:
         self.ch.status("loading", "calling the target")
         torch.manual_seed(cfg.get("seed") or 0)
         target = loader.call_target(module, self.path, cfg.get("target"), self.device)
-        on_meta = meta_tensors(target.module, target.inputs)
-        if on_meta:
-            raise loader.UserInputError(
-                f"{self.path}: the target's tensors are on the 'meta' device ({', '.join(on_meta[:4])}"
-                f"{', ...' if len(on_meta) > 4 else ''}): meta tensors hold no data, so nothing would really "
-                f"run and the times would not be {self.device}'s; build the module and inputs on the run's device")
         self.target = target
         env = E.full_env(self.device)
         if not hasattr(os, "sched_setaffinity"):

@@ -289,7 +289,7 @@ class M(nn.Module):
         y = self.lin(x)
         return {expr}
 
-def target():
+def target(device):
     return M().to({device!r}), torch.randn(2, 4, device={device!r})
 """)
     return path
