@@ -128,8 +128,12 @@ class QtControls(QWidget):
         self.probe_label.setText(text)
         self.probe_label.setStyleSheet("color: #cf222e" if error else "color: gray")
 
-    def set_targets(self, targets: list[dict[str, Any]], keep: str | None = None) -> None:
-        """Fill the target picker from the probe's ``targets`` (keeping ``keep`` selected if present)."""
+    def set_targets(self, targets: list[dict[str, Any]], keep: str | None = None) -> str | None:
+        """Fill the target picker from the probe's ``targets`` (keeping ``keep`` selected if present).
+
+        Returns what is wrong with an :attr:`explicit_target` the file lacks (``None`` if nothing).
+        """
+        problem = None
         keep = keep if keep is not None else self.target.currentData()
         self.target.clear()
         for t in targets:
@@ -144,12 +148,13 @@ class QtControls(QWidget):
             # Asked for by name (--target): say so, never run another target in its place.
             self.target.addItem(f"{target_label(wanted)} (not in this file)", wanted)
             keep = wanted
-            self.set_probe_note(f"no target named {wanted!r} in this file; it has: "
-                                + (", ".join(t["name"] for t in targets) or "none"), error=True)
+            problem = (f"no target named {wanted!r} in this file; it has: "
+                       + (", ".join(t["name"] for t in targets) or "none"))
         elif wanted is not None:
             keep = next(t["name"] for t in targets if _same_target(t["name"], wanted))
         idx = self.target.findData(keep)
         self.target.setCurrentIndex(max(idx, 0))
+        return problem
 
     def note_recorded_device(self, device_id: str | None = None, name: str | None = None) -> None:
         """Show the device a saved session was recorded on, even one this machine lacks."""
