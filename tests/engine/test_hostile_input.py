@@ -36,11 +36,13 @@ def _start(*args: str, cwd: Path, **env: str) -> subprocess.Popen:
 # ---- 1. an --out that cannot be written: refused before measuring, or a fallback
 
 
-@pytest.mark.parametrize("how", ["directory", "proc", "parent_is_file", "device"])
+@pytest.mark.parametrize("how", ["directory", "proc", "parent_is_file", "fifo"])
 def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path, how):
+    # Not /dev/full: a jitlab that fails this test would replace the device node with its session.
     out = {"directory": tmp_path, "proc": Path("/proc/jitlab/s.json"),
-           "parent_is_file": tmp_path / "file.txt" / "s.json", "device": Path("/dev/full")}[how]
+           "parent_is_file": tmp_path / "file.txt" / "s.json", "fifo": tmp_path / "fifo.json"}[how]
     (tmp_path / "file.txt").write_text("x")
+    os.mkfifo(tmp_path / "fifo.json")
     t0 = time.monotonic()
     r = run_jitlab("run", str(DATA / "linear.py"), "--iters", "4", "-q", "--out", str(out))
     assert r.rc == 2, r.err
