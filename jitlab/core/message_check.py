@@ -12,8 +12,20 @@ import math
 from typing import Any, Callable
 
 from jitlab.core import protocol as P
+from jitlab.core import session_schema as schema
 
 Check = Callable[[Any], bool]
+
+
+def _as_in_session(check: schema.Check) -> Check:
+    """A session-schema check as a predicate: what a message puts in the session must load again."""
+    def inner(value: Any) -> bool:
+        try:
+            check(value, "value")
+        except schema.SchemaError:
+            return False
+        return True
+    return inner
 
 
 def _num(x: Any) -> bool:
@@ -44,31 +56,28 @@ def _bool(x: Any) -> bool:
     return isinstance(x, bool)
 
 
-def _location(x: Any) -> bool:
-    return x is None or (isinstance(x, dict) and _opt(_str)(x.get("file")) and _opt(_int)(x.get("line")))
-
-
 #: Per message type: field -> (required, check). Checks describe what the conductor and the views read.
 SHAPES: dict[str, dict[str, tuple[bool, Check]]] = {
-    P.READY: {"env": (False, _opt(_dict))},
+    P.READY: {"env": (False, _as_in_session(schema.optional(schema.ENV)))},
     P.STATUS: {"phase": (False, _opt(_str)), "text": (False, _opt(_str))},
-    P.LOADED: {"env": (False, _opt(_dict)), "target": (False, _opt(_str)), "notes": (False, _str_list),
+    P.LOADED: {"env": (False, _as_in_session(schema.optional(schema.ENV))), "target": (False, _opt(_str)), "notes": (False, _str_list),
                "warnings": (False, _str_list), "not_applicable": (False, _opt(_str))},
     P.ITERS: {"i0": (True, _int), "fwd": (True, lambda x: isinstance(x, list) and all(_num(v) for v in x)),
               "bwd": (True, lambda x: isinstance(x, list) and all(v is None or _num(v) for v in x)),
               "warmup": (False, _opt(_bool)), "round": (False, _opt(_int))},
     P.BUILT: {"build_ms": (False, _opt(_num)), "first_call_ms": (False, _opt(_num)),
-              "est_iter_ms": (False, _opt(_num)), "check": (False, _opt(_dict)),
+              "est_iter_ms": (False, _opt(_num)), "check": (False, _as_in_session(schema.CHECK)),
               "peak_memory_bytes": (False, _opt(_num)), "device_free_bytes": (False, _opt(_num)),
               "warnings": (False, _str_list), "notes": (False, _str_list)},
     P.BLOCK: {"round": (False, _opt(_int)), "n": (False, _opt(_int)), "elapsed_ms": (False, _opt(_num)),
-              "sample": (False, _opt(_dict)), "peak_memory_bytes": (False, _opt(_num))},
+              "sample": (False, _as_in_session(schema.optional(schema.SAMPLE))),
+              "peak_memory_bytes": (False, _opt(_num))},
     P.INTROSPECTED: {"graphs": (False, _opt(_dict)), "kernels": (False, _opt(lambda x: isinstance(x, (dict, list)))),
                      "notes": (False, _str_list)},
     P.BYE: {"peak_memory_bytes": (False, _opt(_num)), "warnings": (False, _str_list)},
     P.ERROR: {"message": (True, _str), "phase": (False, _opt(_str)), "traceback": (False, _opt(_str)),
-              "location": (False, _location), "kind": (False, _opt(_str)), "memory": (False, _opt(_dict)),
-              "fatal": (False, _opt(_bool))},
+              "location": (False, _as_in_session(schema.LOCATION)), "kind": (False, _opt(_str)),
+              "memory": (False, _opt(_dict)), "fatal": (False, _opt(_bool))},
     P.TARGETS: {"file": (False, _opt(_str)), "targets": (True, lambda x: isinstance(x, list) and all(
         isinstance(t, dict) and _str(t.get("name")) for t in x)),
         "modules": (False, _opt(lambda x: isinstance(x, list))),

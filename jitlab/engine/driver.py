@@ -242,13 +242,14 @@ class ProcessDriver:
 
     def _on_exited(self, p: _Proc) -> None:
         p.exited = True
+        # What it started ends with it (and lets go of the pipes, so the reading below is finite).
+        link.kill_group(p.popen.pid)
         # Whatever it wrote before exiting is in the pipes: read it without waiting for their end.
         for which, stream in (("out", p.popen.stdout), ("err", p.popen.stderr)):
             if (p.stdout_open if which == "out" else p.stderr_open):
                 os.set_blocking(stream.fileno(), False)
                 while self._read(p, which, stream):
                     pass
-        link.kill_group(p.popen.pid)  # what it started ends with it (and lets go of the pipes)
         p.popen.wait()
         for which, stream in (("out", p.popen.stdout), ("err", p.popen.stderr)):
             if (p.stdout_open if which == "out" else p.stderr_open):

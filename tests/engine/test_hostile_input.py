@@ -101,6 +101,7 @@ MALFORMED = {
     "iters_missing_keys": 'ch.send({"t": "iters"})',
     "patched_dumps": 'json.dumps = lambda *a, **k: \'{"t": "built", "notes": 5}\'',
     "not_json": 'ch._out.write(b"<html>\\n")',
+    "check_of_the_wrong_shape": 'ch.send({"t": "built", "check": {"ok": "yes", "max_abs_err": "0"}})',
 }
 
 
