@@ -105,7 +105,7 @@ class Progress:
             if ph.startswith("measuring"):
                 ph = f"measuring {measured}/{st['iters']}"
             parts.append(f"{v}: {ph}")
-        text = f"[{now - self.t0:6.1f}s] " + " | ".join(parts)
+        text = clean(f"[{now - self.t0:6.1f}s] " + " | ".join(parts), keep_newlines=False)  # status text is the runner's
         if self.tty:
             sys.stderr.write("\r\033[K" + text[: 200])
             sys.stderr.flush()
