@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, ROOT, run_jitlab
-from tests.engine.hostile import alive, kill_all, module, wait_file, wait_gone
+from tests.engine.hostile import kill_all, module, wait_file, wait_gone
 
 QUICK = ("--variants", "eager,script", "--no-introspect")
 
