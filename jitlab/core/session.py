@@ -188,6 +188,8 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
         raise SessionError(f"{path}: not a jitlab session (not UTF-8 text)") from exc
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise SessionError(f"{path}: not a valid session file: its JSON is nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise SessionError(
             f"{path}: not a valid session file: JSON error at line {exc.lineno}, column {exc.colno} "

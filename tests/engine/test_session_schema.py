@@ -69,3 +69,10 @@ def test_a_malformed_session_is_refused_by_name_with_what_is_wrong(tmp_path, goo
 def test_the_good_sessions_still_load():
     for f in GOOD.parent.glob("*.json"):
         S.load(f)
+
+
+def test_json_nested_too_deeply_is_refused_by_name(tmp_path):
+    f = tmp_path / "deep.json"
+    f.write_text("[" * 200_000 + "]" * 200_000)
+    r = run_jitlab("show", str(f))
+    assert r.rc == 2 and "nested too deeply" in r.err and "Traceback" not in r.err
