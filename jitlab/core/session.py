@@ -198,8 +198,13 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     return validate(data, str(path))
 
 
-def validate(data: Any, origin: str = "session") -> dict[str, Any]:
-    """Check a decoded session and return it."""
+def validate(data: Any, origin: str = "session", check_schema: bool = True) -> dict[str, Any]:
+    """Check a decoded session and return it.
+
+    ``check_schema=False`` skips the walk over every value (:mod:`jitlab.core.session_schema`), for a
+    session this process built from checked runner messages: on a long run the walk is tens of
+    milliseconds of pure Python, which a writer thread would take from the app's event loop.
+    """
     if not isinstance(data, dict) or "schema" not in data:
         raise SessionError(f"{origin}: not a jitlab session (no 'schema' field)")
     schema = data["schema"]
@@ -221,7 +226,8 @@ def validate(data: Any, origin: str = "session") -> dict[str, Any]:
         if not isinstance(v, dict) or "status" not in v or not isinstance(v.get("iterations"), list):
             raise SessionError(f"{origin}: variant {name!r} is incomplete (no status or iterations)")
     try:
-        session_schema.check(data)
+        if check_schema:
+            session_schema.check(data)
     except session_schema.SchemaError as exc:
         raise SessionError(f"{origin}: not a valid session: {exc}") from None
     for name, v in data["variants"].items():

@@ -132,10 +132,27 @@ STATS = optional(obj({"fwd": (False, SUMMARY), "bwd": (False, SUMMARY), "total":
 CHECK = optional(obj({"ok": (False, optional(boolean)), "max_abs_err": (False, OPT_NUM),
                       "max_rel_err": (False, OPT_NUM), "note": (False, OPT_TEXT),
                       "outputs": (False, optional(list_of(obj({}))))}))
+_NUM = (int, float)
+
+
+def iterations(value: Any, where: str) -> None:
+    """The iteration list, checked in one tight loop (a long run has 10⁶ of them; the app loads
+    sessions in its GUI thread); the generic check runs only to describe a bad entry."""
+    if not isinstance(value, list):
+        _fail(where, value, "a list")
+    for i, it in enumerate(value):
+        if (type(it) is not dict or type(it.get("fwd_ms")) not in _NUM
+                or not (it.get("bwd_ms") is None or type(it["bwd_ms"]) in _NUM)
+                or not (it.get("warmup") is None or type(it["warmup"]) is bool)
+                or not (it.get("round") is None or type(it["round"]) is int)
+                or not (it.get("i") is None or type(it["i"]) is int)):
+            ITERATION(it, f"{where}[{i}]")
+
+
 VARIANT = obj({
     "status": (True, one_of(*STATUSES)),
     "error": (False, ERROR),
-    "iterations": (True, list_of(ITERATION)),
+    "iterations": (True, iterations),
     "stats": (False, STATS),
     "speedup_vs_eager": (False, OPT_NUM),
     "speedup_ci": (False, optional(list_of(OPT_NUM))),
