@@ -37,7 +37,7 @@ def run_jitlab(*args: str, env: dict | None = None, timeout: float = 300, cwd: P
     session = None
     if "--out" in args:
         out = Path(args[args.index("--out") + 1])
-        if out.exists():
+        if out.is_file():
             session = json.loads(out.read_text())
     return Result(proc.returncode, proc.stdout, proc.stderr, session)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from jitlab.engine.driver import ask_runner
+from jitlab.cli.text import clean
+from jitlab.engine.driver import RunnerStartError, ask_runner
 
 
 def devices_main(argv: list[str]) -> int:
@@ -14,8 +15,8 @@ def devices_main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     try:
         reply = ask_runner({"cmd": "devices"}, "devices", python=args.python)
-    except RuntimeError as exc:
-        print(f"jitlab devices: {exc}", file=sys.stderr)
+    except (RuntimeError, RunnerStartError) as exc:
+        print(f"jitlab devices: {clean(exc)}", file=sys.stderr)
         return 2
     rows = [("id", "kind", "memory", "capability", "name")]
     for d in reply["devices"]:
@@ -23,7 +24,7 @@ def devices_main(argv: list[str]) -> int:
         rows.append((d["id"], d["kind"], mem, d.get("capability") or "-", d.get("name") or "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
+        print(clean("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4]))
     env = reply.get("env", {})
-    print(f"\ntorch {env.get('torch')} (CUDA {env.get('cuda') or 'none'}), python {env.get('python')}")
+    print(clean(f"\ntorch {env.get('torch')} (CUDA {env.get('cuda') or 'none'}), python {env.get('python')}"))
     return 0

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
 from jitlab import VARIANTS
+from jitlab.cli import output
 from jitlab.cli.format import session_report
+from jitlab.cli.text import clean
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
 from jitlab.core.settings import DEFAULTS, InputError, check_module_file, make_settings
 from jitlab.engine.driver import ProcessDriver, RunnerStartError
+from jitlab.engine.launch import runner_python
 from jitlab.engine.placement import place
 from jitlab.assets import example_path
 
@@ -103,7 +107,7 @@ class Progress:
             if ph.startswith("measuring"):
                 ph = f"measuring {measured}/{st['iters']}"
             parts.append(f"{v}: {ph}")
-        text = f"[{now - self.t0:6.1f}s] " + " | ".join(parts)
+        text = clean(f"[{now - self.t0:6.1f}s] " + " | ".join(parts), keep_newlines=False)  # status text is the runner's
         if self.tty:
             sys.stderr.write("\r\033[K" + text[: 200])
             sys.stderr.flush()
@@ -112,8 +116,9 @@ class Progress:
         self._last_text = text
 
 
-def default_out(file: Path) -> Path:
-    return Path.cwd() / f"jitlab-session-{file.stem}-{datetime.now():%Y%m%d-%H%M%S}.json"
+def default_out(file: Path, folder: Path | None = None) -> Path:
+    """The default session name; :func:`jitlab.cli.output.save_new` adds ``-2``, ``-3`` ... when it is taken."""
+    return (folder or Path.cwd()) / f"jitlab-session-{file.stem}-{datetime.now():%Y%m%d-%H%M%S}.json"
 
 
 def run_main(argv: list[str]) -> int:
@@ -124,7 +129,9 @@ def run_main(argv: list[str]) -> int:
             file=str(path), target=args.target, device=args.device, variants=args.variants, mode=args.mode,
             iters=args.iters, warmup=args.warmup, timeout=args.timeout, schedule=args.schedule,
             budget=args.budget, precision=args.precision, block=args.block, seed=args.seed, threads=args.threads,
-            cpu_fusion=args.cpu_fusion, introspect=not args.no_introspect, trace_out=args.trace_out,
+            cpu_fusion=args.cpu_fusion, introspect=not args.no_introspect,
+            # Resolved here: a module that calls os.chdir() must not move the traces.
+            trace_out=str(Path(args.trace_out).resolve()) if args.trace_out else None,
             pin_cpus=args.pin_cpus, device_time=not args.no_device_time,
         )
         place(settings)
@@ -132,28 +139,59 @@ def run_main(argv: list[str]) -> int:
         print(f"jitlab run: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out) if args.out else default_out(path)
+    try:
+        if args.out:
+            output.check_writable(out)  # before measuring: a run must not end with nowhere to go
+        else:
+            output.check_writable(out.parent / ".jitlab-session-probe.json")
+    except output.OutputError as exc:
+        print(f"jitlab run: {exc}", file=sys.stderr)
+        return 2
     session = S.new_session(settings)
     progress = Progress(session, enabled=not args.quiet)
     conductor = Conductor(session, listener=progress)
-    on_stderr = (lambda v, line: print(f"[{v}] {line}", file=sys.stderr)) if args.verbose else None
+    on_stderr = (lambda v, line: print(f"[{v}] {clean(line)}", file=sys.stderr)) if args.verbose else None
+    driver = ProcessDriver(conductor, python=args.python, on_stderr=on_stderr, on_signal=_say_stopping)
     try:
-        ProcessDriver(conductor, python=args.python, on_stderr=on_stderr).run()
+        driver.run()
     except RunnerStartError as exc:
         print(f"jitlab run: {exc}", file=sys.stderr)
+        return 2
+    if driver.never_ready and not driver.signals:
+        tail = next((v["error"]["message"] for v in session["variants"].values() if v.get("error")), "")
+        print(f"jitlab run: the runner interpreter {runner_python(args.python)} never started jitlab's runner "
+              f"({clean(tail.splitlines()[0]) if tail else 'no message'}); pass --python or set JITLAB_PYTHON "
+              "to a Python that has torch", file=sys.stderr)
         return 2
     S.finalize(session)
     if conductor.fatal_error and not any(v["status"] == S.STATUS_OK for v in session["variants"].values()):
         err = conductor.fatal_error
-        print(f"jitlab run: {err['message']}", file=sys.stderr)
+        print(f"jitlab run: {clean(err['message'])}", file=sys.stderr)
         if args.verbose and err.get("traceback"):
-            print(err["traceback"], file=sys.stderr)
+            print(clean(err["traceback"]), file=sys.stderr)
         return 2
-    S.save(session, out)
-    print(session_report(session))
+    written, failure = output.write_session(session, out, exclusive=not args.out, stem=path.stem)
+    print(clean(session_report(session), keep_newlines=True))
     if args.verbose:
         for name, v in session["variants"].items():
             if v.get("error") and v["error"].get("traceback"):
-                print(f"\n{name} traceback:\n{v['error']['traceback']}", file=sys.stderr)
-    print(f"\nsession written to {out}")
+                print(f"\n{name} traceback:\n{clean(v['error']['traceback'], keep_newlines=True)}", file=sys.stderr)
     bad = [n for n, v in session["variants"].items() if v["status"] not in (S.STATUS_OK, S.STATUS_NOT_APPLICABLE)]
+    if failure:
+        print(f"\njitlab run: cannot write the session to {out}: {failure}", file=sys.stderr)
+        if written is None:
+            print("jitlab run: no fallback location could be written either; the table above is all that is "
+                  "left of this run", file=sys.stderr)
+            return 1
+        print(f"session written to {written} instead")
+        return 1
+    print(f"\nsession written to {written}")
     return 1 if bad else 0
+
+
+def _say_stopping(signum: int) -> None:
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = str(signum)
+    print(f"\njitlab run: {name}: stopping the runners and keeping what was measured", file=sys.stderr)

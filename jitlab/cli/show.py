@@ -12,6 +12,7 @@ import sys
 from typing import Any, Callable
 
 from jitlab.cli.format import session_report
+from jitlab.cli.text import clean
 from jitlab.core import session as S
 
 WHATS = ("summary", "graph", "code", "optimized", "fusion", "kernels", "compile")
@@ -57,12 +58,12 @@ def show_main(argv: list[str]) -> int:
     try:
         session = S.load(args.session)
     except S.SessionError as exc:
-        print(f"jitlab show: {exc}", file=sys.stderr)
+        print(f"jitlab show: {clean(exc)}", file=sys.stderr)
         return 2
     variants = session["variants"]
     if args.variant is not None and args.variant not in variants:
         known = ", ".join(variants) or "none"
-        print(f"jitlab show: no variant {args.variant!r} in {args.session} (it has: {known})", file=sys.stderr)
+        print(clean(f"jitlab show: no variant {args.variant!r} in {args.session} (it has: {known})"), file=sys.stderr)
         return 2
     if args.what == "summary":
         text = session_report(session)
@@ -85,9 +86,10 @@ def show_main(argv: list[str]) -> int:
 
 
 def _print(text: str) -> None:
-    """Print, and stop quietly when the reader (``head``, a pager) has gone."""
+    """Print (control characters made visible: a session may carry escape sequences),
+    and stop quietly when the reader (``head``, a pager) has gone."""
     try:
-        print(text)
+        print(clean(text))
         sys.stdout.flush()
     except BrokenPipeError:
         # Python would report the pipe again while flushing at exit.

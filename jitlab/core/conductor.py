@@ -26,6 +26,7 @@ import signal as _signal
 import time
 from typing import Any, Callable
 
+from jitlab.core import message_check
 from jitlab.core import protocol as P
 from jitlab.core import session as S
 from jitlab.core import stats
@@ -107,6 +108,8 @@ class Conductor:
         self._seq_sampled: dict[str, int] = {}
         self._sampled_rounds: dict[str, int] = {v: 0 for v in self.order}
         self._no_samples: set[str] = set()
+        self._kill_requests: list[str] = []
+        self._malformed: set[str] = set()
 
     # ---- public API
 
@@ -136,13 +139,51 @@ class Conductor:
         return [(v, self.load_command(v)) for v in self.order]
 
     def on_message(self, variant: str, msg: dict[str, Any]) -> list[Command]:
-        """Take one message from ``variant``'s runner; return commands to send."""
-        kind = msg.get("t")
-        handler = getattr(self, f"_on_{kind}", None)
-        if handler is None:
+        """Take one message from ``variant``'s runner; return commands to send.
+
+        A message of the wrong shape fails that variant only ("runner sent a
+        malformed message: ..."); its runner is then named by
+        :meth:`take_kill_requests` and nothing more from it is taken.
+        """
+        if variant not in self.state or variant in self._malformed:
             return []
-        handler(variant, msg)
+        wrong = message_check.problem(msg)
+        kind = msg.get("t") if isinstance(msg, dict) else None
+        handler = getattr(self, f"_on_{kind}", None)
+        if wrong is None and handler is None:
+            return []
+        if wrong is None:
+            try:
+                handler(variant, msg)
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+                wrong = f"a {kind!r} message that cannot be used ({type(exc).__name__}: {exc})"
+        if wrong is not None:
+            self._fail_malformed(variant, f"{MALFORMED}: {wrong}", "protocol")
         return self._advance()
+
+    def take_kill_requests(self) -> list[str]:
+        """Variants whose runner must be stopped (it sent a malformed message); each named once."""
+        out, self._kill_requests = self._kill_requests, []
+        return out
+
+    def abandon(self, reason: str) -> None:
+        """End the run where it stands (the scheduler failed, or the app is closing).
+
+        Every variant that is not final becomes ``stopped`` with what it
+        measured, or ``failed`` with ``reason`` if it measured nothing, so no
+        saved session keeps ``running``.
+        """
+        self.stopping = True
+        for name, state in self.state.items():
+            v = self._variant(name)
+            if v["status"] not in S.FINAL_STATUSES:
+                measured = any(not it.get("warmup") for it in v["iterations"])
+                v["status"] = S.STATUS_STOPPED if measured else S.STATUS_FAILED
+                if not measured:
+                    v["error"] = {"message": reason, "phase": self._phase_of(state), "traceback": None,
+                                  "kind": "stopped"}
+            self.state[name] = DEAD if state != DONE else DONE
+        self._emit_finished()
 
     def on_exit(self, variant: str, code: int | None, sig: int | None, stderr_tail: str = "") -> list[Command]:
         """Take the exit of ``variant``'s runner; return commands to send."""
@@ -152,6 +193,11 @@ class Conductor:
             return self._advance()
         v = self._variant(variant)
         self._charge(variant)
+        if state == INTROSPECTING and self.measured[variant] and v["status"] not in S.FINAL_STATUSES:
+            # Every iteration was measured before introspection began: the timings stand.
+            self._introspection_failed(variant, describe_exit(code, sig)
+                                       + (f"\n{stderr_tail.strip()}" if stderr_tail.strip() else ""))
+            return self._advance()
         if v["status"] not in S.FINAL_STATUSES:
             if self.stopping:
                 v["status"] = S.STATUS_STOPPED if v["iterations"] else S.STATUS_FAILED
@@ -232,6 +278,14 @@ class Conductor:
         self.listener("status", variant, {"phase": "loaded", "text": "loaded, waiting"})
 
     def _on_iters(self, variant: str, msg: dict) -> None:
+        dev = self.session["env"].get("device")
+        kind = dev.get("kind") if isinstance(dev, dict) else None
+        # GPU events can read 0.0 ms for a step that launched no kernel; a CPU clock cannot.
+        zero_ok = str(kind or self.settings.get("device") or "").startswith("cuda")
+        impossible = message_check.impossible_time(msg, zero_ok=zero_ok)
+        if impossible:
+            self._fail_malformed(variant, f"impossible timing: {impossible}", "timing")
+            return
         batch = P.IterBatch.from_message(msg)
         its = self._variant(variant)["iterations"]
         for j, (f, b, c) in enumerate(zip(batch.fwd_ms, batch.bwd_ms, batch.cpu_ms)):
@@ -307,16 +361,43 @@ class Conductor:
         self.listener("variant_done", variant, {"status": v["status"]})
 
     def _on_error(self, variant: str, msg: dict) -> None:
+        state = self.state.get(variant)
         self._charge(variant)
         v = self._variant(variant)
         if v["status"] == S.STATUS_TIMEOUT:  # interrupted because it timed out: that is the story
             self.state[variant] = DEAD
+            return
+        if state == INTROSPECTING and self.measured[variant] and msg.get("kind") != "protocol":
+            self._introspection_failed(variant, str(msg.get("message") or "an error"))
             return
         v["status"] = S.STATUS_FAILED
         v["error"] = {k: msg.get(k) for k in ("message", "phase", "traceback", "location", "kind", "memory")}
         if msg.get("fatal") and self.fatal_error is None:
             self.fatal_error = v["error"]
         self.state[variant] = DEAD  # the runner exits after reporting an error
+        self.listener("variant_done", variant, {"status": v["status"]})
+
+    def _fail_malformed(self, variant: str, message: str, kind: str) -> None:
+        self._charge(variant)
+        v = self._variant(variant)
+        self._malformed.add(variant)
+        self._kill_requests.append(variant)
+        if v["status"] != S.STATUS_TIMEOUT:
+            v["status"] = S.STATUS_FAILED
+            v["error"] = {"message": message, "phase": self._phase_of(self.state.get(variant)),
+                          "traceback": None, "kind": kind}
+        self.state[variant] = DEAD
+        self.listener("variant_done", variant, {"status": v["status"]})
+
+    def _introspection_failed(self, variant: str, why: str) -> None:
+        """Introspection died after the measurements: the variant keeps them and says what was lost."""
+        v = self._variant(variant)
+        v["status"] = S.STATUS_STOPPED if self.stopping else S.STATUS_OK
+        v["error"] = None
+        v["notes"].append(f"introspection failed (graphs and kernels are missing; the timings are complete): "
+                          f"{why.strip()}")
+        self._busy_since[variant] = None
+        self.state[variant] = DEAD
         self.listener("variant_done", variant, {"status": v["status"]})
 
     # ---- scheduling
@@ -551,6 +632,8 @@ def device_rows(msg: dict[str, Any]) -> list[dict[str, Any]]:
         cols[key] = col
     return [{"round": msg.get("round"), "fwd_ms": cols["fwd_busy"][k], "bwd_ms": cols["bwd_busy"][k],
              "fwd_launches": cols["fwd_launches"][k], "bwd_launches": cols["bwd_launches"][k]} for k in range(n)]
+
+MALFORMED = "runner sent a malformed message"
 
 
 def describe_exit(code: int | None, sig: int | None) -> str:

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from jitlab.core import breakdown, stats
+from jitlab.core import breakdown, session_schema, stats
 
 SCHEMA = "jitlab.session/1"
 SCHEMA_FAMILY = "jitlab.session/"
 SCHEMA_VERSION = 1
+#: A larger file is refused unread (a 10⁶-iteration session of four variants is about 400 MiB).
+MAX_SESSION_BYTES = 2 * 2**30
 
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
@@ -146,11 +149,28 @@ def save(session: dict[str, Any], path: str | os.PathLike, overwrite: bool = Tru
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(session, fh, indent=1, allow_nan=True)
             fh.write("\n")
-        os.replace(tmp, path)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _publish_new(Path(tmp), path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _publish_new(tmp: Path, path: Path) -> None:
+    """Give ``tmp`` the name ``path`` unless that name exists (even if taken a moment ago)."""
+    try:
+        os.link(tmp, path)  # atomic, and fails if the name was taken meanwhile
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists; not replacing it") from None
+    except OSError:  # a file system without hard links: check, then rename
+        if path.exists():
+            raise FileExistsError(f"{path} exists; not replacing it") from None
+        os.replace(tmp, path)
+        return
+    tmp.unlink()
 
 
 def load(path: str | os.PathLike) -> dict[str, Any]:
@@ -164,6 +184,12 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     """
     path = Path(path)
     try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block, /dev/zero would never end
+            raise SessionError(f"{path}: not a session file (not a regular file)")
+        if st.st_size > MAX_SESSION_BYTES:
+            raise SessionError(f"{path}: not read: {st.st_size / 2**20:.0f} MiB is larger than any session "
+                               f"({MAX_SESSION_BYTES // 2**20} MiB at most)")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SessionError(f"{path}: cannot read session file ({exc.strerror or exc})") from exc
@@ -171,6 +197,8 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
         raise SessionError(f"{path}: not a jitlab session (not UTF-8 text)") from exc
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise SessionError(f"{path}: not a valid session file: its JSON is nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise SessionError(
             f"{path}: not a valid session file: JSON error at line {exc.lineno}, column {exc.colno} "
@@ -179,8 +207,13 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     return validate(data, str(path))
 
 
-def validate(data: Any, origin: str = "session") -> dict[str, Any]:
-    """Check a decoded session and return it."""
+def validate(data: Any, origin: str = "session", check_schema: bool = True) -> dict[str, Any]:
+    """Check a decoded session and return it.
+
+    ``check_schema=False`` skips the walk over every value (:mod:`jitlab.core.session_schema`), for a
+    session this process built from checked runner messages: on a long run the walk is tens of
+    milliseconds of pure Python, which a writer thread would take from the app's event loop.
+    """
     if not isinstance(data, dict) or "schema" not in data:
         raise SessionError(f"{origin}: not a jitlab session (no 'schema' field)")
     schema = data["schema"]
@@ -201,6 +234,12 @@ def validate(data: Any, origin: str = "session") -> dict[str, Any]:
     for name, v in data["variants"].items():
         if not isinstance(v, dict) or "status" not in v or not isinstance(v.get("iterations"), list):
             raise SessionError(f"{origin}: variant {name!r} is incomplete (no status or iterations)")
+    try:
+        if check_schema:
+            session_schema.check(data)
+    except session_schema.SchemaError as exc:
+        raise SessionError(f"{origin}: not a valid session: {exc}") from None
+    for name, v in data["variants"].items():
         for key, value in new_variant().items():
             v.setdefault(key, value)
     data.setdefault("schedule", {"kind": "sequential", "block": None, "rounds": [], "notes": []})

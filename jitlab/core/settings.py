@@ -3,6 +3,7 @@ module file that need no torch."""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -65,16 +66,52 @@ def validate_settings(s: dict[str, Any]) -> dict[str, Any]:
         raise InputError(f"mode must be train or infer, not {s['mode']!r}")
     if s["schedule"] not in ("interleaved", "sequential"):
         raise InputError(f"schedule must be interleaved or sequential, not {s['schedule']!r}")
-    for key, low in (("iters", 1), ("warmup", 1)):
-        if int(s[key]) < low:
-            raise InputError(f"--{key} must be at least {low}")
-        s[key] = int(s[key])
-    if s["timeout"] is not None and float(s["timeout"]) <= 0:
-        raise InputError("--timeout must be positive")
+    for key, (low, high) in LIMITS.items():
+        if s[key] is None and key not in ("iters", "warmup", "seed"):
+            continue
+        s[key] = _whole(key, s[key], low, high)
+    for key in ("timeout", "budget"):
+        if s[key] is not None:
+            s[key] = _positive_seconds(key, s[key])
     s["pin_cpus"] = check_pin_cpus(s["pin_cpus"])
-    if s["precision"] is not None and not 0 < float(s["precision"]) < 1:
+    if s["precision"] is not None and not 0 < _number("precision", s["precision"]) < 1:
         raise InputError("--precision is a fraction such as 0.02 (+/-2%)")
     return s
+
+
+#: Whole-number settings and their inclusive bounds. Out of them a run spins empty rounds (--block 0),
+#: starts 100000 threads, or fails inside numpy's seeding (a seed must fit 32 bits).
+LIMITS: dict[str, tuple[int, int]] = {
+    "iters": (1, 10_000_000),
+    "warmup": (1, 10_000),
+    "block": (1, 10_000_000),
+    "threads": (1, 1024),
+    "seed": (0, 2**32 - 1),
+}
+
+
+def _number(key: str, value: Any) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"--{key} must be a number, not {value!r}") from None
+    if math.isnan(x):
+        raise InputError(f"--{key} must be a number, not nan")
+    return x
+
+
+def _whole(key: str, value: Any, low: int, high: int) -> int:
+    x = _number(key, value)
+    if not math.isfinite(x) or x != int(x) or not low <= x <= high:
+        raise InputError(f"--{key} must be a whole number from {low} to {high}, not {value!r}")
+    return int(x)
+
+
+def _positive_seconds(key: str, value: Any) -> float:
+    x = _number(key, value)
+    if not math.isfinite(x) or x <= 0:
+        raise InputError(f"--{key} must be a positive, finite number of seconds, not {value!r}")
+    return x
 
 
 def check_pin_cpus(spec: Any) -> str:

@@ -29,6 +29,10 @@ def runner_env(base: dict[str, str] | None = None) -> dict[str, str]:
     parts = [root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
     env["PYTHONPATH"] = os.pathsep.join(parts)
     env["PYTHONUNBUFFERED"] = "1"
+    # The runner dies with this process (see jitlab.runner.lifeline).
+    env["JITLAB_PARENT_PID"] = str(os.getpid())
+    # No debugger can prompt in a runner (its stdin is empty): breakpoint() does nothing.
+    env.setdefault("PYTHONBREAKPOINT", "0")
     # Runners are profiled processes: keep them from inheriting a Qt platform plugin choice etc. irrelevant here.
     env.pop("PYTHONEXECUTABLE", None)
     return env

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from jitlab import __version__
+from jitlab.core.settings import InputError, make_settings
 from jitlab.gui import paths
 from jitlab.gui.export import export_png
 
@@ -111,11 +113,50 @@ def set_application_icon(app: QApplication) -> None:
     app.setDesktopFileName("jitlab")
 
 
+#: Signals that end the app as closing its window does: a run is stopped politely and auto-saved first.
+STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+#: Python runs signal handlers only between bytecodes; the Qt event loop gives it a turn this often.
+SIGNAL_POLL_MS = 200
+#: A run still going this long after a stop signal is abandoned (runners killed, session saved as it is).
+SIGNAL_STOP_GRACE_MS = 8000
+
+
+def stop_on_signals(app: QApplication, window) -> None:
+    """SIGINT, SIGTERM and SIGHUP stop a running run, let it be auto-saved, then close the window."""
+    poll = QTimer(app)
+    poll.timeout.connect(lambda: None)
+    poll.start(SIGNAL_POLL_MS)
+
+    def close_when_saved(_session=None) -> None:
+        QTimer.singleShot(0, window.close)
+
+    def on_signal(signum, frame) -> None:
+        name = signal.Signals(signum).name
+        print(f"jitlab: {name}: stopping the run and saving what was measured", file=sys.stderr)
+        bench = window.bench
+        if bench.running:
+            bench.sig_run_finished.connect(close_when_saved)
+            bench.stop()
+            QTimer.singleShot(SIGNAL_STOP_GRACE_MS, lambda: bench.controller.abandon(f"the app received {name}"))
+        else:
+            close_when_saved()
+        app.setQuitOnLastWindowClosed(True)
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_signal)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the desktop app; returns the exit status."""
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.run and not args.file:
         print("jitlab: --run needs a module file (jitlab FILE.py --run)", file=sys.stderr)
+        return 2
+    overrides = {k: getattr(args, k) for k in ("variants", "device", "target", "mode", "iters", "warmup", "timeout")}
+    try:  # the same limits as `jitlab run` (a spin box cannot even hold --iters 99999999999)
+        make_settings(**{k: v for k, v in overrides.items() if v is not None and k not in ("device", "target")})
+    except InputError as exc:
+        print(f"jitlab: {exc}", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication([sys.argv[0]])
     paths.set_application_names()
@@ -123,9 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     from jitlab.gui.qt_main_window import MainWindow  # after the application exists
 
     window = MainWindow(python=args.python)
-    overrides = {k: getattr(args, k) for k in ("variants", "device", "target", "mode", "iters", "warmup", "timeout")}
+    stop_on_signals(app, window)
     window.controls.apply({k: v for k, v in overrides.items() if v is not None})
     window.controls.explicit_device = args.device
+    window.controls.explicit_target = args.target
     if args.variants:
         window.bench.pool_size = len(window.controls.checked_variants())
     if args.screenshot:

@@ -238,7 +238,7 @@ def encode_session(session: dict[str, Any], chunk: int = 1000) -> str:
 
 def export_session(session: dict[str, Any], path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Write the session file (compact JSON, readable by :func:`jitlab.core.session.load`)."""
-    S.validate(session)
+    S.validate(session, check_schema=False)  # built here from checked messages; loads check it all
 
     def write(tmp: Path) -> None:
         text = encode_session(session)

@@ -3,6 +3,8 @@ run dashed, a table with a "vs previous" column, and a graph diff."""
 
 from __future__ import annotations
 
+import html
+
 from typing import Any
 
 import numpy as np
@@ -122,8 +124,8 @@ class QtCompareView(QWidget):
     def set_sessions(self, a: dict[str, Any], b: dict[str, Any]) -> None:
         """Compare two sessions (ordered by creation time)."""
         c = self.comparison = Comparison(a, b)
-        self.title.setText(f"<b>previous</b> (dashed): {run_title(c.previous)} &nbsp;&nbsp;→&nbsp;&nbsp; "
-                           f"<b>current</b>: {run_title(c.current)}")
+        self.title.setText(f"<b>previous</b> (dashed): {html.escape(run_title(c.previous))} &nbsp;&nbsp;→&nbsp;&nbsp; "
+                           f"<b>current</b>: {html.escape(run_title(c.current))}")
         self.table_model.set_comparison(c)
         self._draw_timing()
         self._draw_distribution()

@@ -7,6 +7,8 @@ Inductor's generated code, browsable per graph and per kernel.
 
 from __future__ import annotations
 
+from html import escape as html_escape
+
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +167,7 @@ class QtCompileView(QWidget):
     def _set_header(self, html: str, note: str) -> None:
         self.header.setText(html)
         self.header.setVisible(bool(html))
+        self.note.setTextFormat(Qt.TextFormat.PlainText)  # notes quote the user's code and exceptions
         self.note.setText(note)
         self.note.setVisible(bool(note))
 
@@ -173,10 +176,11 @@ class QtCompileView(QWidget):
         rec_list = g.get("recompiles")
         kernels = g.get("kernel_names") or []
         kinds = sorted({lang for lang, _ in G.inductor_kernels(g).values()})
-        parts = [f"<b>{g.get('graph_count', '?')}</b> Dynamo graph(s)",
-                 f"<b>{g.get('graph_break_count', '?')}</b> graph break(s)",
+        esc = lambda x: html_escape(str(x))  # noqa: E731 - the counts come from a session file
+        parts = [f"<b>{esc(g.get('graph_count', '?'))}</b> Dynamo graph(s)",
+                 f"<b>{esc(g.get('graph_break_count', '?'))}</b> graph break(s)",
                  f"<b>{'?' if rec_list is None else len(rec_list)}</b> recompile(s)",
-                 f"<b>{len(kernels)}</b> generated kernel(s)" + (f" ({', '.join(kinds)})" if kinds else "")]
+                 f"<b>{len(kernels)}</b> generated kernel(s)" + (f" ({esc(', '.join(kinds))})" if kinds else "")]
         self._set_header("torch.compile: " + " &nbsp;·&nbsp; ".join(parts), "; ".join(rec.get("notes") or []))
         self.tabs.setTabText(0, f"Graph breaks ({len(g.get('break_reasons') or [])})")
         self.tabs.setTabText(1, f"Recompiles ({'?' if rec_list is None else len(rec_list)})")

@@ -3,6 +3,8 @@ Run and Stop."""
 
 from __future__ import annotations
 
+import html
+
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ class QtControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.explicit_target: str | None = None  # --target of the app: kept even if the file lacks it
         self._preferred_device = AUTO_DEVICE
         #: A device named on the command line (``--device``): honoured even before devices are detected.
         self.explicit_device: str | None = None
@@ -114,18 +117,23 @@ class QtControls(QWidget):
     # ---- file and probe
 
     def set_file(self, path: str | None, note: str = "") -> None:
-        self.file_label.setText(f"<b>{Path(path).name}</b>" if path else "no module open")
+        self.file_label.setText(f"<b>{html.escape(Path(path).name)}</b>" if path else "no module open")
         self.file_label.setToolTip(path or "")
         self.probe_label.setText(note)
         self.target.clear()
         self.target.addItem("default target", None)
 
     def set_probe_note(self, text: str, error: bool = False) -> None:
+        self.probe_label.setTextFormat(Qt.TextFormat.PlainText)  # may quote the user's exception
         self.probe_label.setText(text)
         self.probe_label.setStyleSheet("color: #cf222e" if error else "color: gray")
 
-    def set_targets(self, targets: list[dict[str, Any]], keep: str | None = None) -> None:
-        """Fill the target picker from the probe's ``targets`` (keeping ``keep`` selected if present)."""
+    def set_targets(self, targets: list[dict[str, Any]], keep: str | None = None) -> str | None:
+        """Fill the target picker from the probe's ``targets`` (keeping ``keep`` selected if present).
+
+        Returns what is wrong with an :attr:`explicit_target` the file lacks (``None`` if nothing).
+        """
+        problem = None
         keep = keep if keep is not None else self.target.currentData()
         self.target.clear()
         for t in targets:
@@ -135,8 +143,18 @@ class QtControls(QWidget):
                                      Qt.ItemDataRole.ToolTipRole)
         if not targets:
             self.target.addItem("default target", None)
+        wanted = self.explicit_target
+        if wanted is not None and not any(_same_target(t["name"], wanted) for t in targets):
+            # Asked for by name (--target): say so, never run another target in its place.
+            self.target.addItem(f"{target_label(wanted)} (not in this file)", wanted)
+            keep = wanted
+            problem = (f"no target named {wanted!r} in this file; it has: "
+                       + (", ".join(t["name"] for t in targets) or "none"))
+        elif wanted is not None:
+            keep = next(t["name"] for t in targets if _same_target(t["name"], wanted))
         idx = self.target.findData(keep)
         self.target.setCurrentIndex(max(idx, 0))
+        return problem
 
     def note_recorded_device(self, device_id: str | None = None, name: str | None = None) -> None:
         """Show the device a saved session was recorded on, even one this machine lacks."""
@@ -239,6 +257,15 @@ class QtControls(QWidget):
             return
         self.run_button.setEnabled(bool(checked) and self.file_label.toolTip() != "")
         self.sig_variants_changed.emit(checked)
+
+
+def _same_target(name: str, wanted: str) -> bool:
+    """``small``, ``target_small`` and ``target_small()`` name one target; ``target`` is the default."""
+    def norm(n: str) -> str:
+        n = n.strip().removesuffix("()")
+        n = "default" if n in ("target", "default") else n.removeprefix("target_")
+        return n
+    return norm(name) == norm(wanted)
 
 
 def target_label(name: str) -> str:

@@ -7,6 +7,7 @@ ones green on the right.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -92,7 +93,7 @@ class QtGraphDiffView(QWidget):
         both = [v for v in ordered(current.get("variants", {})) if v in previous.get("variants", {})]
         for title, which, session in zip(self.titles, ("previous", "current"), (previous, current)):
             e = entry_from_session(session, "")
-            title.setText(f"<b>{which}</b> &nbsp; {e.date_text} · {e.file}")
+            title.setText(f"<b>{which}</b> &nbsp; {html.escape(e.date_text)} · {html.escape(e.file)}")
         self.variant_box.blockSignals(True)
         self.variant_box.clear()
         self.variant_box.addItems(both)
@@ -144,6 +145,7 @@ class QtGraphDiffView(QWidget):
 
     def _show(self, rows: list[D.DiffRow], note: str) -> None:
         self.rows = rows
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.setText(note)
         self.note.setVisible(bool(note))
         language = "ir" if (self.doc_box.currentData() or "").startswith(("graph", "optimized", "group", "inlined")) \

@@ -352,8 +352,11 @@ class MainWindow(QMainWindow):
 
     def _on_probed(self, msg: dict) -> None:
         self.banner.clear()
-        self.controls.set_targets(msg.get("targets") or [])
+        problem = self.controls.set_targets(msg.get("targets") or [])
         n = len(msg.get("targets") or [])
+        if problem:
+            self.controls.set_probe_note(problem, error=True)
+            return
         self.controls.set_probe_note(f"{n} target{'s' if n != 1 else ''} · {len(msg.get('devices') or [])} "
                                      f"device(s) · ready to run")
 

@@ -23,11 +23,13 @@ _DONE_TEXT = {"ok": "done", "failed": "failed", "timeout": "timed out", "not_app
 
 class _Row:
     def __init__(self, name: str) -> None:
-        self.name = QLabel(f"<span style='color:{variant_color(name)}; font-size:14pt'>■</span> <b>{name}</b>")
+        self.name = QLabel(f"<span style='color:{variant_color(name)}; font-size:14pt'>■</span> "
+                           f"<b>{html.escape(name)}</b>")
         self.bar = QProgressBar()
         self.bar.setTextVisible(True)
         self.bar.setMinimumWidth(120)
         self.status = QLabel("waiting")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # status text comes from the runner
         self.status.setObjectName(f"progress_{name}")
         self.status.setMinimumWidth(150)  # one line: a wrapping label re-lays out the panel on every update
         self.resources = QLabel("")
@@ -147,7 +149,7 @@ class QtProgressView(QWidget):
             self.header.setText("")
             return
         if m.started is None:
-            self.header.setText(f"<b>saved run</b> · {m.session.get('created', '')}")
+            self.header.setText(f"<b>saved run</b> · {html.escape(str(m.session.get('created') or ''))}")
             return
         secs = (m.ended or time.monotonic()) - m.started
         state = "running" if m.running else ("stopped" if m.stopped else "finished")

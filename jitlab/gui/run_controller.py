@@ -19,10 +19,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from jitlab.core import protocol as P
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
-from jitlab.engine.driver import STOP_GRACE_S
+from jitlab.engine import link as L
+from jitlab.engine.link import STOP_GRACE_S
 from jitlab.engine.placement import place
 from jitlab.gui.runner_pool import RunnerPool
 from jitlab.gui.runner_process import QtRunnerProcess
@@ -67,6 +67,9 @@ class _ConductorThread(threading.Thread):
                     self.bridge.sig_commands.emit(c.start())
                 elif kind == "message":
                     self.bridge.sig_commands.emit(c.on_message(*args))
+                    kills = c.take_kill_requests()
+                    if kills:  # it sent a malformed message: stopped, its variant failed
+                        self.bridge.sig_stop.emit(kills)
                 elif kind == "exit":
                     self.bridge.sig_commands.emit(c.on_exit(*args))
                 elif kind == "tick":
@@ -195,10 +198,7 @@ class RunController(QObject):
     def _on_garbage(self, runner: QtRunnerProcess, text: str) -> None:
         variant = self._variant_of(runner)
         if variant is not None:
-            self._post("message", variant, {
-                "t": P.ERROR, "phase": P.PHASE_RUN, "kind": "protocol",
-                "message": f"the runner wrote something that is not a protocol message: {text}",
-            })
+            self._post("message", variant, L.garbage_error(text))
 
     def _on_exited(self, runner: QtRunnerProcess, code, sig, tail: str) -> None:
         variant = self._variant_of(runner)
@@ -232,8 +232,28 @@ class RunController(QObject):
         print(f"jitlab: the run's scheduler failed; the run is stopped.\n{text}", flush=True)
         self._kill_all_runners()
         if self.session is not None:
-            self.session["warnings"].append("the run's scheduler failed; the run was stopped: "
-                                            + text.strip().splitlines()[-1])
+            reason = "the run's scheduler failed; the run was stopped: " + text.strip().splitlines()[-1]
+            self.session["warnings"].append(reason)
+            if self.conductor is not None:  # its thread has ended: safe to touch here
+                self.conductor.abandon(reason)
+            S.finalize(self.session)
+        self._finish()
+
+    def abandon(self, reason: str) -> None:
+        """End the run now, in this thread (the app is quitting): runners killed, the session made final.
+
+        Every variant that was still going becomes ``stopped`` (or ``failed``
+        if it measured nothing), so a session saved afterwards never says ``running``.
+        """
+        if not self._active:
+            return
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.inbox.put(None)
+            thread.join(timeout=2.0)
+        self._kill_all_runners()
+        if self.conductor is not None and self.session is not None:
+            self.conductor.abandon(reason)
             S.finalize(self.session)
         self._finish()
 

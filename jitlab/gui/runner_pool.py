@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from jitlab.core import message_check
 from jitlab.core import protocol as P
 from jitlab.core.conductor import describe_exit
+from jitlab.engine import link as L
 from jitlab.gui.runner_process import QtRunnerProcess
 
 
@@ -86,10 +88,15 @@ class RunnerPool(QObject):
             runner.deleteLater()
 
 
+#: A probe that has not answered after this many seconds is given up (a module whose import hangs).
+PROBE_TIMEOUT_S = 120.0
+
+
 class Prober(QObject):
     """Ask a runner for a module file's targets and the machine's devices.
 
-    A new :meth:`probe` abandons (kills) the previous one.
+    A new :meth:`probe` abandons (kills) the previous one; a probe that does
+    not answer within :attr:`timeout_s` fails with a message saying so.
     """
 
     sig_probed = Signal(object)
@@ -107,6 +114,10 @@ class Prober(QObject):
         self._runner: QtRunnerProcess | None = None
         self._answered = False
         self.file: str | None = None
+        self.timeout_s = PROBE_TIMEOUT_S
+        self._deadline = QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.timeout.connect(self._on_timeout)
 
     @property
     def busy(self) -> bool:
@@ -127,9 +138,11 @@ class Prober(QObject):
         runner.send({"cmd": P.CMD_DEVICES})
         runner.send({"cmd": P.CMD_PROBE, "file": self.file})
         runner.send({"cmd": P.CMD_FINISH})
+        self._deadline.start(int(self.timeout_s * 1000))
 
     def cancel(self) -> None:
         """Abandon the probe in flight, if any."""
+        self._deadline.stop()
         runner, self._runner = self._runner, None
         if runner is not None:
             runner.kill()
@@ -142,8 +155,24 @@ class Prober(QObject):
 
     # ---- private
 
+    def _on_timeout(self) -> None:
+        runner = self._runner
+        if runner is None or self._answered:
+            return
+        self._answered = True
+        self.sig_failed.emit({
+            "message": f"{Path(self.file or '').name}: the runner did not finish importing the file within "
+                       f"{self.timeout_s:g} s (does the module wait for something when it is imported?)",
+            "traceback": runner.stderr_tail() or None, "location": None, "phase": "load", "kind": "timeout"})
+        self.cancel()
+
     def _on_message(self, runner: QtRunnerProcess, msg: dict) -> None:
         if runner is not self._runner or self._answered:
+            return
+        wrong = message_check.problem(msg)
+        if wrong is not None:
+            self._on_garbage(runner, wrong)
+            runner.stop(int(L.STOP_GRACE_S * 1000))
             return
         kind = msg.get("t")
         if kind == P.DEVICES:
@@ -158,7 +187,7 @@ class Prober(QObject):
     def _on_garbage(self, runner: QtRunnerProcess, text: str) -> None:
         if runner is self._runner and not self._answered:
             self._answered = True
-            self.sig_failed.emit({"message": f"the runner wrote something that is not a protocol message: {text}",
+            self.sig_failed.emit({"message": L.garbage_error(text)["message"],
                                   "traceback": None, "location": None, "phase": "load", "kind": "protocol"})
 
     def _on_exited(self, runner: QtRunnerProcess, code, sig, tail: str) -> None:

@@ -1,14 +1,13 @@
 """One runner child process behind a ``QProcess``.
 
-Output is read as it arrives (``readyReadStandardOutput``), split into lines
-and decoded without blocking; nothing here waits on the process. Signals are
-connected once, in ``__init__``.
+Output is read as it arrives (``readyReadStandardOutput``) and handed to a
+:class:`jitlab.engine.link.RunnerLink`, which splits, bounds and decodes it
+exactly as for the command line; nothing here waits on the process. Signals
+are connected once, in ``__init__``.
 """
 
 from __future__ import annotations
 
-import collections
-import os
 import signal
 import sys
 import weakref
@@ -18,10 +17,9 @@ import shiboken6
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from jitlab.core import protocol as P
+from jitlab.engine import link as L
 from jitlab.engine.launch import runner_command, runner_env
-
-#: Lines of a runner's stderr kept for its failure message.
-STDERR_TAIL_LINES = 30
+from jitlab.engine.link import STDERR_TAIL_LINES, RunnerLink  # noqa: F401 - re-exported
 
 _LIVE: "weakref.WeakSet[QtRunnerProcess]" = weakref.WeakSet()
 
@@ -48,7 +46,7 @@ class QtRunnerProcess(QObject):
     """``(runner, message)``: one decoded protocol message."""
 
     sig_garbage = Signal(object, str)
-    """``(runner, text)``: a line that is not a protocol message (the runner is killed)."""
+    """``(runner, text)``: a line that is not a protocol message (the runner is stopped)."""
 
     sig_exited = Signal(object, object, object, str)
     """``(runner, exit_code, signal_number, stderr_tail)``: the process ended or failed to start."""
@@ -57,15 +55,11 @@ class QtRunnerProcess(QObject):
         super().__init__(parent)
         self.python = python
         self.variant: str | None = None
-        self.ready_message: dict | None = None
         self.exit_info: tuple[int | None, int | None, str] | None = None
         self.killed = False
         self._adopted = False
         self._held: list[tuple[str, tuple]] = []
-        self._lines = P.LineBuffer()
-        self._err_lines = P.LineBuffer()
-        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
-        self._garbage_seen = False
+        self.link = RunnerLink()
         self._pid = 0
         self._started = False
 
@@ -104,6 +98,10 @@ class QtRunnerProcess(QObject):
         return self._started and self.exit_info is None
 
     @property
+    def ready_message(self) -> dict | None:
+        return self.link.ready
+
+    @property
     def is_ready(self) -> bool:
         return self.ready_message is not None and self.exit_info is None
 
@@ -118,11 +116,7 @@ class QtRunnerProcess(QObject):
         kill it if it is still running after ``grace_ms``."""
         if self.killed or not self.is_running():
             return
-        if self.pid and sys.platform != "win32":
-            try:
-                os.kill(self.pid, signal.SIGTERM)
-            except (ProcessLookupError, PermissionError, OSError):
-                pass
+        if L.terminate(self.pid):
             QTimer.singleShot(grace_ms, self, self.kill)
         else:
             self.kill()
@@ -132,14 +126,8 @@ class QtRunnerProcess(QObject):
         if self.killed or not self.is_running():
             return
         self.killed = True
-        pid = self.pid
-        if pid and sys.platform != "win32":
-            try:
-                os.killpg(pid, signal.SIGKILL)
-                return
-            except (ProcessLookupError, PermissionError, OSError):
-                pass
-        self.proc.kill()
+        if not L.kill_group(self.pid):
+            self.proc.kill()
 
     def adopt(self) -> list[tuple[str, tuple]]:
         """Stop holding events; return the held ``(kind, args)`` pairs in order.
@@ -152,7 +140,7 @@ class QtRunnerProcess(QObject):
         return held
 
     def stderr_tail(self) -> str:
-        return "\n".join(self._stderr_tail)
+        return self.link.stderr_tail()
 
     # ---- private
 
@@ -168,34 +156,24 @@ class QtRunnerProcess(QObject):
     def _on_stdout(self) -> None:
         self._consume(bytes(self.proc.readAllStandardOutput().data()))
 
-    def _consume(self, chunk: bytes) -> None:
-        for line in self._lines.feed(chunk):
-            if self._garbage_seen:
+    def _consume(self, chunk: bytes, final: bool = False) -> None:
+        events = self.link.feed_stdout(chunk) + (self.link.end_stdout() if final else [])
+        for kind, payload in events:
+            self._emit(kind, payload)
+            if kind == "garbage":
+                self.stop(int(L.STOP_GRACE_S * 1000))
                 return
-            try:
-                msg = P.decode(line)
-            except P.ProtocolError as exc:
-                self._garbage_seen = True
-                self._emit("garbage", str(exc))
-                self.kill()
-                return
-            if msg.get("t") == P.READY and self.ready_message is None:
-                self.ready_message = msg
-            self._emit("message", msg)
 
     def _on_stderr(self) -> None:
-        chunk = bytes(self.proc.readAllStandardError().data())
-        for line in self._err_lines.feed(chunk):
-            self._stderr_tail.append(line.decode("utf-8", errors="replace"))
+        self.link.feed_stderr(bytes(self.proc.readAllStandardError().data()))
 
     def _on_finished(self, exit_code: int, exit_status: QProcess.ExitStatus) -> None:
         if self.exit_info is not None:
             return
-        self._consume(bytes(self.proc.readAllStandardOutput().data()) + b"\n")
+        self._consume(bytes(self.proc.readAllStandardOutput().data()), final=True)
         self._on_stderr()
-        rest = self._err_lines.rest()
-        if rest.strip():
-            self._stderr_tail.append(rest.decode("utf-8", errors="replace"))
+        self.link.end_stderr()
+        L.kill_group(self._pid)  # what the runner started ends with it
         if exit_status == QProcess.ExitStatus.CrashExit:
             code, sig = None, exit_code or (int(signal.SIGKILL) if self.killed else None)
         else:

@@ -3,6 +3,13 @@
 The runner's original stdout becomes the private protocol channel, and file
 descriptor 1 is pointed at stderr, so that prints from the user's module (or
 from C++ code) can never corrupt the message stream.
+
+Likewise the original stdin becomes the private command channel and
+``/dev/null`` takes file descriptor 0: user code that reads stdin
+(``input()``, ``sys.stdin.readline()``, ``breakpoint()``) sees an empty
+stream instead of eating the parent's commands and waiting for the next one.
+Both private descriptors are non-inheritable, so the user's child processes
+hold neither.
 """
 
 from __future__ import annotations
@@ -24,6 +31,12 @@ class Channel:
         os.dup2(2, 1)
         self._out = os.fdopen(fd, "wb", buffering=0)
         sys.stdout = sys.stderr
+        cmd_fd = os.dup(0)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        self._in = os.fdopen(cmd_fd, "rb")
+        sys.stdin = open(os.devnull, encoding="utf-8")
 
     def send(self, message: dict[str, Any]) -> None:
         try:
@@ -35,6 +48,6 @@ class Channel:
         self.send({"t": P.STATUS, "phase": phase, "text": text, "time": time.time(), **extra})
 
     def commands(self) -> Iterator[dict[str, Any]]:
-        for line in sys.stdin.buffer:
+        for line in self._in:
             if line.strip():
                 yield P.decode(line)

@@ -190,6 +190,15 @@ def call_target(module: ModuleType, path: Path, requested: str | None, device: t
             f"{where}: {fn_name}() returned {_describe(inputs)} as the inputs; {expected}",
             (str(path), fn.__code__.co_firstlineno),
         )
+    from jitlab.runner.check import meta_tensors
+
+    on_meta = meta_tensors(mod, inputs)
+    if on_meta:  # checked before moving: .to() of a meta module fails with a message about to_empty()
+        raise UserInputError(
+            f"{where}: {fn_name}() returned tensors on the 'meta' device ({', '.join(on_meta[:4])}"
+            f"{', ...' if len(on_meta) > 4 else ''}); meta tensors hold no data, so nothing would really run "
+            f"and no time would be {device}'s: build the module and its inputs with real data",
+            (str(path), fn.__code__.co_firstlineno))
     if "device" not in params:
         mod = mod.to(device)
         inputs = tuple(t.to(device) for t in inputs)

@@ -26,9 +26,9 @@ from jitlab.runner import env as E
 from jitlab.runner import loader
 from jitlab.runner import stopping
 from jitlab.runner.channel import Channel
-from jitlab.runner.check import compare
+from jitlab.runner.check import compare, non_tensor_count
 from jitlab.runner.errors import error_message
-from jitlab.runner.harness import Harness, train_inputs
+from jitlab.runner.harness import Harness, flatten_tensors, train_inputs
 from jitlab.runner.variants import build, captured_warnings
 
 NOT_APPLICABLE_EAGER = (
@@ -170,11 +170,19 @@ class Runner:
             torch.manual_seed(seed)
             results += h.run(1, True, None, self.ch.send)
         if h.no_backward:
-            notes.append("no output requires grad, so there is no backward to time")
+            complex_out = [t for t in flatten_tensors(h.last_output) if t.is_complex() and t.requires_grad]
+            notes.append("the output is complex: only real floating outputs are summed into the loss, so no "
+                         "backward is timed" if complex_out else
+                         "no output requires grad, so there is no backward to time")
         check = None
         if reference is not None:
             with phase(P.PHASE_CHECK, "comparing outputs with eager"):
                 check = compare(reference, h.last_output)
+            if check is None:
+                notes.append("outputs not checked: the forward returned no tensor "
+                             f"({type(h.last_output).__name__}), so there is nothing to compare with eager")
+            elif non_tensor_count(h.last_output):
+                notes.append(f"the output check compared {check['compared']}")
         elif t.is_script_module:
             notes.append("no eager reference for a ScriptModule class: outputs were not checked")
         totals = [f + (b or 0.0) for f, b in results]
@@ -357,7 +365,10 @@ WHAT = {
 
 
 def main() -> int:
+    from jitlab.runner import lifeline
+
     stopping.install()
+    lifeline.install()
     channel = Channel()
     runner = Runner(channel)
     channel.send({"t": P.READY, "pid": os.getpid(), "env": E.basic_env()})
@@ -394,6 +405,9 @@ def main() -> int:
             return 0
         if name == P.CMD_FINISH or stopping.requested():
             return 0
+    # The command pipe ended without a goodbye: the parent is gone or gave up on this runner.
+    if lifeline.orphaned():
+        lifeline.end_group()
     return 0
 
 

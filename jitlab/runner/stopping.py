@@ -46,6 +46,10 @@ def timed_block() -> Iterator[None]:
 
 
 def _on_term(signum, frame) -> None:
+    from jitlab.runner import lifeline
+
+    if lifeline.orphaned():  # the parent's death signal: nobody will read what is held
+        lifeline.end_group()
     _STATE.requested = True
     if not _STATE.in_block:
         # Nothing is held outside a timed block. An exception raised here could be caught (or, in
