@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from jitlab import __version__
 from jitlab.gui import paths
+from jitlab.gui.display import check_display
 from jitlab.gui.export import export_png
 
 #: Settle time before the screenshot, so the last redraw timers have fired.
@@ -111,20 +113,33 @@ def set_application_icon(app: QApplication) -> None:
     app.setDesktopFileName("jitlab")
 
 
+#: Run settings the app's command line can preset; they apply to that launch only.
+OVERRIDE_KEYS = ("variants", "device", "target", "mode", "iters", "warmup", "timeout")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the desktop app; returns the exit status."""
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.run and not args.file:
         print("jitlab: --run needs a module file (jitlab FILE.py --run)", file=sys.stderr)
         return 2
+    if QApplication.instance() is None:
+        platform, error = check_display(screenshot=bool(args.screenshot), file=args.file)
+        if error:
+            print(error, file=sys.stderr)
+            return 2
+        if platform:
+            os.environ["QT_QPA_PLATFORM"] = platform
+            print("jitlab: no usable display; drawing the window offscreen for the screenshot", file=sys.stderr)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     paths.set_application_names()
     set_application_icon(app)
     from jitlab.gui.qt_main_window import MainWindow  # after the application exists
 
     window = MainWindow(python=args.python)
-    overrides = {k: getattr(args, k) for k in ("variants", "device", "target", "mode", "iters", "warmup", "timeout")}
-    window.controls.apply({k: v for k, v in overrides.items() if v is not None})
+    overrides = {k: getattr(args, k) for k in OVERRIDE_KEYS if getattr(args, k) is not None}
+    window.launch_overrides = set(overrides)  # not saved as preferences: they apply to this launch only
+    window.controls.apply(overrides)
     window.controls.explicit_device = args.device
     if args.variants:
         window.bench.pool_size = len(window.controls.checked_variants())
@@ -149,15 +164,10 @@ def main(argv: list[str] | None = None) -> int:
                 shot.after(0 if ok else 2)
         else:
             ok = window.open_path(path)
+            if args.target is not None:  # opening the file reset the target box
+                window.controls.apply({"target": args.target})
             if args.run and ok:
-                def start_run() -> None:
-                    window.run()
-                    if shot and not window.bench.running:
-                        shot.after(2)  # the run could not start; the banner says why
-
-                if shot:
-                    window.bench.sig_run_finished.connect(lambda _s: shot.after(window.bench.exit_status()))
-                QTimer.singleShot(0, start_run)
+                _run_when_probed(window, shot)
             elif shot and ok:
                 window.bench.sig_probed.connect(lambda _m: shot.after(0))
                 window.bench.sig_module_error.connect(lambda _e: shot.after(2))
@@ -168,3 +178,25 @@ def main(argv: list[str] | None = None) -> int:
     elif shot:
         shot.after(0)
     return app.exec()
+
+
+def _run_when_probed(window, shot: _Screenshot | None) -> None:
+    """Start the run once the probe has filled the target box (the run uses the target it shows).
+
+    A module that fails to load is still run: each variant then reports the
+    error where the user looks for it.
+    """
+    started = []
+
+    def start_run(*_args) -> None:
+        if started:
+            return
+        started.append(True)
+        window.run()
+        if shot and not window.bench.running:
+            shot.after(2)  # the run could not start; the banner says why
+
+    if shot:
+        window.bench.sig_run_finished.connect(lambda _s: shot.after(window.bench.exit_status()))
+    window.bench.sig_probed.connect(start_run)
+    window.bench.sig_module_error.connect(start_run)

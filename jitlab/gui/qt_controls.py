@@ -207,9 +207,10 @@ class QtControls(QWidget):
             elif idx >= 0:
                 self.device.setCurrentIndex(idx)
         if values.get("target") is not None:
-            idx = self.target.findData(values["target"])
+            name = canonical_target(str(values["target"]))
+            idx = self.target.findData(name)
             if idx < 0:
-                self.target.addItem(target_label(str(values["target"])), values["target"])
+                self.target.addItem(target_label(name), name)
                 idx = self.target.count() - 1
             self.target.setCurrentIndex(idx)
 
@@ -219,10 +220,12 @@ class QtControls(QWidget):
             values["variants"] = prefs.get("run/variants", [], list)
         self.apply({k: v for k, v in values.items() if v not in (None, "", [])})
 
-    def save(self, prefs: Preferences) -> None:
+    def save(self, prefs: Preferences, skip: set[str] | frozenset[str] = frozenset()) -> None:
+        """Save the run settings as preferences, except the keys in ``skip`` (which keep their saved value)."""
         values = self.values()
         for key in _PREF_KEYS:
-            prefs.set(f"run/{key}", values[key])
+            if key not in skip:
+                prefs.set(f"run/{key}", values[key])
 
     # ---- state
 
@@ -239,6 +242,13 @@ class QtControls(QWidget):
             return
         self.run_button.setEnabled(bool(checked) and self.file_label.toolTip() != "")
         self.sig_variants_changed.emit(checked)
+
+
+def canonical_target(name: str) -> str:
+    """The probe's name of a target given as ``small``, ``target_small`` or ``target`` (-> ``default``)."""
+    if name == "target":
+        return "default"
+    return name[len("target_"):] if name.startswith("target_") and len(name) > len("target_") else name
 
 
 def target_label(name: str) -> str:

@@ -52,6 +52,8 @@ class MainWindow(QMainWindow):
         self.error_dialog: QtErrorDialog | None = None
         self._viewing_session = False
         self._close_deadline = 0
+        #: Run settings given on the app's command line: they apply to this launch and are never saved.
+        self.launch_overrides: set[str] = set()
         self.setWindowTitle("jitlab")
         self.setAcceptDrops(True)
         self.resize(1400, 900)
@@ -211,7 +213,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(1)
         self.tabs.setCurrentWidget(self.timing)
         self._viewing_session = False
-        self.controls.save(self.prefs)
+        self.controls.save(self.prefs, self.launch_overrides)
         self.prefs.sync()  # now, rather than in the middle of the run
         self.statusBar().showMessage("Running…")
 
@@ -382,7 +384,7 @@ class MainWindow(QMainWindow):
         self.prefs.set("window/main_split", self.main_split.saveState())
         self.prefs.set("window/right_split", self.right_split.saveState())
         if not self._viewing_session:  # a viewed session's settings are not the user's choices
-            self.controls.save(self.prefs)
+            self.controls.save(self.prefs, self.launch_overrides)
         self.prefs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
