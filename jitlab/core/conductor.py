@@ -96,6 +96,11 @@ class Conductor:
         self._finish_queue: list[str] = []
         self._seq_round: dict[str, int] = {}
         self._seq_started: dict[str, float] = {}
+        #: For the no-progress watchdog (:mod:`jitlab.core.watchdog`): when each runner last spoke or was
+        #: given work, its last status message, and its process id (from its ``ready`` message).
+        self.last_heard: dict[str, float] = {}
+        self.last_status: dict[str, dict] = {}
+        self.pids: dict[str, int] = {}
 
     # ---- public API
 
@@ -120,6 +125,7 @@ class Conductor:
         now = self.clock()
         for v in self.order:
             self._busy_since[v] = now
+            self.last_heard[v] = now
             self._variant(v)["status"] = S.STATUS_RUNNING
             self.listener("status", v, {"phase": "loading", "text": "starting runner"})
         return [(v, self.load_command(v)) for v in self.order]
@@ -127,6 +133,7 @@ class Conductor:
     def on_message(self, variant: str, msg: dict[str, Any]) -> list[Command]:
         """Take one message from ``variant``'s runner; return commands to send."""
         kind = msg.get("t")
+        self.last_heard[variant] = self.clock()
         handler = getattr(self, f"_on_{kind}", None)
         if handler is None:
             return []
@@ -195,10 +202,13 @@ class Conductor:
     # ---- message handlers
 
     def _on_ready(self, variant: str, msg: dict) -> None:
+        if msg.get("pid"):
+            self.pids[variant] = int(msg["pid"])
         if not self.session["env"]:
             self.session["env"] = msg.get("env", {})
 
     def _on_status(self, variant: str, msg: dict) -> None:
+        self.last_status[variant] = msg
         self.listener("status", variant, msg)
 
     def _on_loaded(self, variant: str, msg: dict) -> None:
@@ -324,7 +334,9 @@ class Conductor:
 
     def _send(self, variant: str, state: str, cmd: dict[str, Any]) -> Command:
         self.state[variant] = state
-        self._busy_since[variant] = self.clock()
+        self._busy_since[variant] = self.last_heard[variant] = self.clock()
+        self.last_status[variant] = {"phase": {BUILDING: "building", RUNNING: "measuring",
+                                               INTROSPECTING: "introspecting"}[state], "round": cmd.get("round")}
         phase = {BUILDING: "building", RUNNING: "measuring", INTROSPECTING: "introspecting"}[state]
         self.listener("status", variant, {"phase": phase, "round": cmd.get("round"), "n": cmd.get("n")})
         return variant, cmd

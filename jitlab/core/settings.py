@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "iters": 100,
     "warmup": 5,
     "timeout": 600.0,
+    # seconds a working runner may go without any message (no iteration, no status) before it is
+    # reported as hung, with its Python stack (see jitlab.core.watchdog); 0 turns the watchdog off
+    "stall_timeout": 120.0,
     "schedule": "interleaved",
     "budget": None,
     "precision": None,
@@ -69,6 +72,8 @@ def validate_settings(s: dict[str, Any]) -> dict[str, Any]:
         s[key] = int(s[key])
     if s["timeout"] is not None and float(s["timeout"]) <= 0:
         raise InputError("--timeout must be positive")
+    if s.get("stall_timeout") is not None and float(s["stall_timeout"]) < 0:
+        raise InputError("--stall-timeout must be 0 (off) or a number of seconds")
     s["pin_cpus"] = check_pin_cpus(s["pin_cpus"])
     if s["precision"] is not None and not 0 < float(s["precision"]) < 1:
         raise InputError("--precision is a fraction such as 0.02 (+/-2%)")

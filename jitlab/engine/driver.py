@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 from jitlab.core import protocol as P
 from jitlab.core.conductor import Conductor
+from jitlab.core.watchdog import Watchdog
+from jitlab.engine import hangs
 from jitlab.engine.launch import runner_command, runner_env
 
 STDERR_TAIL_LINES = 30
@@ -93,6 +95,7 @@ class ProcessDriver:
         self.procs: dict[str, _Proc] = {}
         self._kill_after: dict[str, float] = {}
         self._sel = selectors.DefaultSelector()
+        self.watchdog = Watchdog(conductor)
 
     def run(self) -> dict[str, Any]:
         """Run to the end (or until interrupted) and return the session."""
@@ -164,6 +167,7 @@ class ProcessDriver:
                     self.on_stderr(p.variant, text)
         for v in self.conductor.check_timeouts():
             self._terminate(v)  # a step stuck in C code ignores it: killed after the grace period
+        self._watch_hangs()
         for p in self.procs.values():
             if not p.exited and not p.stdout_open and p.popen.poll() is not None:
                 p.exited = True
@@ -172,6 +176,15 @@ class ProcessDriver:
                 code = p.popen.returncode
                 sig = -code if code is not None and code < 0 else None
                 self._send_all(self.conductor.on_exit(p.variant, None if sig else code, sig, "\n".join(p.stderr_tail)))
+
+    def _watch_hangs(self) -> None:
+        """Ask a runner that stopped making progress for its stack; then report it and kill it."""
+        ask, stop = self.watchdog.check()
+        for v in ask:
+            hangs.request_stack(self.procs[v].popen.pid)
+        for v in stop:
+            self.watchdog.report(v, hangs.read_stack(self.procs[v].popen.pid))
+            self._kill(v)
 
     def _drain_stderr(self, p: _Proc) -> None:
         try:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import jitlab
+from jitlab.engine import hangs
 
 #: Environment variable naming the Python interpreter that has torch installed.
 PYTHON_ENV = "JITLAB_PYTHON"
@@ -29,6 +30,7 @@ def runner_env(base: dict[str, str] | None = None) -> dict[str, str]:
     parts = [root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
     env["PYTHONPATH"] = os.pathsep.join(parts)
     env["PYTHONUNBUFFERED"] = "1"
+    env[hangs.STACK_DIR_ENV] = str(hangs.stack_dir())  # where a hung runner writes its Python stack
     # Runners are profiled processes: keep them from inheriting a Qt platform plugin choice etc. irrelevant here.
     env.pop("PYTHONEXECUTABLE", None)
     return env

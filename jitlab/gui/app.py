@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iters", type=int, help="measured iterations per variant")
     p.add_argument("--warmup", type=int, help="warm-up iterations")
     p.add_argument("--timeout", type=float, help="seconds of work a variant may take")
+    p.add_argument("--stall-timeout", type=float, metavar="S",
+                   help="seconds without progress after which a variant is reported as hung and stopped (0: never)")
     p.add_argument("--python", help="interpreter with torch for the runners (default: $JITLAB_PYTHON or this one)")
     p.add_argument("--version", action="version", version=f"jitlab {__version__}")
     return p
@@ -114,7 +116,7 @@ def set_application_icon(app: QApplication) -> None:
 
 
 #: Run settings the app's command line can preset; they apply to that launch only.
-OVERRIDE_KEYS = ("variants", "device", "target", "mode", "iters", "warmup", "timeout")
+OVERRIDE_KEYS = ("variants", "device", "target", "mode", "iters", "warmup", "timeout", "stall_timeout")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ from jitlab.gui.formatting import device_text
 from jitlab.gui.paths import Preferences
 
 AUTO_DEVICE = "auto"
-_PREF_KEYS = ("device", "variants", "mode", "iters", "warmup", "timeout")
+_PREF_KEYS = ("device", "variants", "mode", "iters", "warmup", "timeout", "stall_timeout")
 
 
 class QtControls(QWidget):
@@ -78,6 +78,16 @@ class QtControls(QWidget):
         self.timeout.setValue(DEFAULTS["timeout"])
         self.timeout.setToolTip("seconds of work a variant may take before its runner is killed")
 
+        self.stall_timeout = QDoubleSpinBox()
+        self.stall_timeout.setRange(0, 1e6)
+        self.stall_timeout.setDecimals(0)
+        self.stall_timeout.setSuffix(" s")
+        self.stall_timeout.setSpecialValueText("never")
+        self.stall_timeout.setValue(DEFAULTS["stall_timeout"])
+        self.stall_timeout.setToolTip(
+            "a variant that makes no progress (no iteration, no status) for this long is reported as hung,\n"
+            "with the line its Python stack was on, and stopped; torch.compile's first call gets five times as long")
+
         self.run_button = QPushButton("Run")
         self.run_button.setObjectName("runButton")
         self.run_button.setToolTip("Run (Ctrl+R)")
@@ -97,6 +107,7 @@ class QtControls(QWidget):
         form.addRow("Iterations", self.iters)
         form.addRow("Warm-up", self.warmup)
         form.addRow("Timeout", self.timeout)
+        form.addRow("Hung after", self.stall_timeout)
         self.cpu_fusion = QCheckBox("CPU fusion (diagnostic)")
         self.cpu_fusion.setToolTip(
             "Let NNC fuse on CPU through its interpreter (this torch has no LLVM), so that fusion groups can be\n"
@@ -181,6 +192,7 @@ class QtControls(QWidget):
             "target": self.target.currentData(), "device": device,
             "variants": self.checked_variants(), "mode": self.mode.currentData(), "iters": self.iters.value(),
             "warmup": self.warmup.value(), "timeout": float(self.timeout.value()),
+            "stall_timeout": float(self.stall_timeout.value()),
             "cpu_fusion": self.cpu_fusion.isChecked(),
         }
 
@@ -195,7 +207,8 @@ class QtControls(QWidget):
             self.mode.setCurrentIndex(self.mode.findData(values["mode"]))
         if values.get("cpu_fusion") is not None:
             self.cpu_fusion.setChecked(bool(values["cpu_fusion"]))
-        for key, widget in (("iters", self.iters), ("warmup", self.warmup), ("timeout", self.timeout)):
+        for key, widget in (("iters", self.iters), ("warmup", self.warmup), ("timeout", self.timeout),
+                            ("stall_timeout", self.stall_timeout)):
             if values.get(key) is not None:
                 widget.setValue(type(widget.value())(values[key]))
         if values.get("device"):
@@ -232,7 +245,7 @@ class QtControls(QWidget):
     def set_running(self, running: bool, can_run: bool = True) -> None:
         self.run_button.setEnabled(not running and can_run and bool(self.checked_variants()))
         self.stop_button.setEnabled(running)
-        for w in (self.target, self.device, self.mode, self.iters, self.warmup, self.timeout,
+        for w in (self.target, self.device, self.mode, self.iters, self.warmup, self.timeout, self.stall_timeout,
                   *self.variant_boxes.values()):
             w.setEnabled(not running)
 
