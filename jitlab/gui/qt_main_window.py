@@ -127,6 +127,8 @@ class MainWindow(QMainWindow):
         self.model.sig_reset.connect(self._show_inside)
         self.model.sig_finished.connect(self._show_inside)
         self.runs.sig_open_requested.connect(self.open_path)
+        # The Runs tab has its own table: the statistics table would only squeeze the comparison.
+        self.tabs.currentChanged.connect(lambda _i: self.stats.setVisible(self.tabs.currentWidget() is not self.runs))
         self._restore_prefs()
         self._update_run_state()
 
