@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QFileDialog, QMainWindow, QScrollArea, QSplitter,
 from jitlab.core.session import SessionError
 from jitlab.core.settings import InputError
 from jitlab.gui import export
+from jitlab.gui.chart_context import chart_header
 from jitlab.gui.formatting import first_line
 from jitlab.gui.paths import Preferences
 from jitlab.gui.qt_actions import ActionIds, build_menus
@@ -253,10 +254,12 @@ class MainWindow(QMainWindow):
             view.redraw()
             widget = view.export_widget()
             widget.ci.layout.activate()
-            if fmt == "svg":
-                out = export.export_svg(widget, path, overwrite, title=f"jitlab {which} chart")
-            else:
-                out = export.export_png(widget, path, overwrite)
+            widgets = [widget]
+            if which == "timing":
+                view.speedups.redraw()
+                widgets.append(view.speedups)
+            header = chart_header(self.model.session, which) if self.model.session else []
+            out = export.export_chart(widgets, path, fmt, header, overwrite, title=f"jitlab {which} chart")
         finally:
             self.tabs.setCurrentWidget(shown)
         self.statusBar().showMessage(f"Chart saved to {out}", 8000)

@@ -89,6 +89,7 @@ class QtSpeedupPlot(pg.GraphicsLayoutWidget):
         values = [v for r in rows for v in (r["lo"], r["hi"], r["speedup"])]
         lo, hi = math.log10(min(min(values), 1.0)), math.log10(max(max(values), 1.0))
         span = max(hi - lo, 0.1)
+        labels = []
         for k, r in enumerate(rows):
             y = n - 1 - k
             color = variant_color(r["variant"])
@@ -98,10 +99,12 @@ class QtSpeedupPlot(pg.GraphicsLayoutWidget):
                 self.plot.addItem(pg.PlotDataItem([end, end], [y - 0.12, y + 0.12], pen=pg.mkPen(color, width=2)))
             self.plot.addItem(pg.PlotDataItem([r["speedup"]], [y], pen=None, symbol="s", symbolSize=11,
                                               symbolBrush=pg.mkBrush(color), symbolPen=pg.mkPen("w")))
-            label = pg.TextItem(r["text"], color=TEXT_COLOR, anchor=(0.5, 1.15))
-            label.setPos(math.log10(r["speedup"]), y)
+            labels.append((pg.TextItem(r["text"], color=TEXT_COLOR, anchor=(0, 1.1)), y))
+        x0 = lo - 0.25 * span - 0.02
+        self.plot.setXRange(x0, hi + 0.25 * span + 0.02, padding=0)
+        for label, y in labels:  # left-aligned inside the plot, above the row's bar: never cut off
+            label.setPos(x0, y)
             self.plot.addItem(label, ignoreBounds=True)
-        self.plot.setXRange(lo - 0.25 * span - 0.02, hi + 0.25 * span + 0.02, padding=0)
         self.plot.setYRange(-0.7, n - 0.4, padding=0)
 
     def export_widget(self) -> QWidget:

@@ -237,7 +237,7 @@ class QtTimingPlot(QWidget):
             self.legend.addItem(curves["fwd"], name)  # one legend entry per variant
             self.curves[name] = curves
         if self.model.variants:
-            self.legend.addItem(self._warm_sample, "warm-up (not measured)")
+            self.legend.addItem(self._warm_sample, "warm-up (first call, profiling, settling)")
         self._rebuild_conditions()
         self.robust_y = True
         for plot in self.plots.values():
@@ -325,9 +325,8 @@ class QtTimingPlot(QWidget):
         for region in self.regions.values():
             region.setRegion((-lead - 0.5, -0.5))
             region.setVisible(lead > 0)
-        first = "first call" + (" incl. compiling" if "compile" in self.model.variants else "")
-        text = (f"measured iteration   (shaded, before 0: {lead} warm-up iteration{'s' if lead != 1 else ''} — "
-                f"{first}, profiling, settling)") if lead else X_LABEL
+        text = (f"measured iteration   (shaded, before 0: {lead} warm-up iteration{'s' if lead != 1 else ''}, "
+                "not measured)") if lead else X_LABEL
         if text != self.x_label:
             self.x_label = text
             cond_shown = self._metric is not None
@@ -464,7 +463,7 @@ class QtTimingPlot(QWidget):
         self._set_conditions_row_shown(key is not None)
         if key is not None:
             self.cond_plot.setLabel("left", C.BY_KEY[key].axis_label)
-            self.cond_plot.setTitle(C.BY_KEY[key].title)
+            set_title(self.cond_plot, C.BY_KEY[key].title)
             self._redraw_conditions()
             self._fit_conditions_y()
 
