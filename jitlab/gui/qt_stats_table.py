@@ -208,6 +208,11 @@ class QtStatsTable(QWidget):
         for i, row in enumerate(self.table_model.rows):
             if row["failure"]:
                 self.view.setSpan(i, MESSAGE_COLUMN, 1, len(COLUMNS) - MESSAGE_COLUMN)
+        # no device memory on CPU: an empty column would take the widest place (it is the last)
+        session = self.model.session
+        has_memory = session is not None and any(
+            v.get("peak_memory_bytes") is not None for v in session["variants"].values())
+        self.view.setColumnHidden(COLUMN_KEYS.index("memory"), not has_memory)
 
     def _on_clicked(self, index: QModelIndex) -> None:
         if not index.isValid() or index.row() >= len(self.table_model.rows):
