@@ -101,6 +101,8 @@ class Conductor:
         self.last_heard: dict[str, float] = {}
         self.last_status: dict[str, dict] = {}
         self.pids: dict[str, int] = {}
+        #: Measured iterations of variants whose diagnostic run was capped (see :func:`diagnostic_cap`).
+        self.iter_caps: dict[str, int] = {}
 
     # ---- public API
 
@@ -248,6 +250,7 @@ class Conductor:
         v["warnings"].extend(msg.get("warnings", []))
         v["notes"].extend(msg.get("notes", []))
         self.est_iter_ms[variant] = float(msg.get("est_iter_ms") or 1.0)
+        self._cap_diagnostic(variant)
         self.state[variant] = BUILT
         if self.interleaved and msg.get("device_free_bytes") is not None and msg.get("peak_memory_bytes"):
             others = sum(1 for s in self.state.values() if s == LOADED)
@@ -357,7 +360,7 @@ class Conductor:
             self.block = self._choose_block(built)
             self.session["schedule"]["block"] = self.block
             self._measure_started = self.clock()
-        needing = [v for v in built if self.measured[v] < self.settings["iters"]]
+        needing = [v for v in built if self.measured[v] < self.goal(v)]
         if needing and not self._round_queue and not self._out_of_rounds(built):
             self.round += 1
             self._round_queue = list(needing)
@@ -367,7 +370,7 @@ class Conductor:
         while self._round_queue:
             v = self._round_queue.pop(0)
             if self.state[v] == BUILT:
-                n = min(self.block, self.settings["iters"] - self.measured[v])
+                n = min(self.block, self.goal(v) - self.measured[v])
                 return self._send(v, RUNNING, {"cmd": P.CMD_RUN, "n": n, "round": self.round,
                                                "resume": self._resume_iters(v)})
         return self._introspect_next(built)
@@ -430,9 +433,9 @@ class Conductor:
             if state == BUILT:
                 block = self._choose_block([v])
                 self.session["schedule"]["block"] = max(self.session["schedule"]["block"] or 0, block)
-                if self.measured[v] < self.settings["iters"] and not self._budget_spent(v):
+                if self.measured[v] < self.goal(v) and not self._budget_spent(v):
                     r = self._seq_round[v] = self._seq_round.get(v, 0) + 1
-                    n = min(block, self.settings["iters"] - self.measured[v])
+                    n = min(block, self.goal(v) - self.measured[v])
                     return self._send(v, RUNNING, {"cmd": P.CMD_RUN, "n": n, "round": r})
                 if self.settings.get("introspect", True):
                     return self._send(v, INTROSPECTING, {"cmd": P.CMD_INTROSPECT})
@@ -458,6 +461,24 @@ class Conductor:
             return int(self.settings["block"])
         return max(1, min(by_time, by_rounds))
 
+    def goal(self, variant: str) -> int:
+        """Measured iterations ``variant`` is to run (``iters``, or fewer for a capped diagnostic run)."""
+        return min(int(self.settings["iters"]), self.iter_caps.get(variant, int(self.settings["iters"])))
+
+    def _cap_diagnostic(self, variant: str) -> None:
+        """``--cpu-fusion`` runs NNC's IR interpreter: estimate the run from the warm-up and cap it, saying so."""
+        cap = diagnostic_cap(self.settings, variant, self.est_iter_ms[variant])
+        if cap is None:
+            return
+        self.iter_caps[variant] = cap
+        est_s = self.est_iter_ms[variant] / 1000.0
+        note = (f"diagnostic CPU fusion: {variant} takes about {est_s:.1f} s per iteration through NNC's "
+                f"interpreter, so {self.settings['iters']} iterations would take about "
+                f"{est_s * self.settings['iters'] / 60:.0f} min; measuring {cap} instead (about "
+                f"{est_s * cap:.0f} s) — these timings only show what fuses")
+        self._variant(variant)["warnings"].append(note)
+        self.listener("status", variant, {"phase": "built", "text": f"capped at {cap} iterations (diagnostic)"})
+
     def _switch_to_sequential(self, note: str) -> None:
         self.session["schedule"]["kind"] = "sequential"
         self.session["schedule"]["notes"].append(note)
@@ -476,6 +497,22 @@ class Conductor:
     @staticmethod
     def _phase_of(state: str | None) -> str:
         return {LOADING: P.PHASE_LOAD, LOADED: P.PHASE_LOAD, BUILDING: P.PHASE_BUILD}.get(state or "", P.PHASE_RUN)
+
+
+#: A ``--cpu-fusion`` variant's measured iterations are capped to about this many seconds ...
+DIAGNOSTIC_BUDGET_S = 60.0
+#: ... but never fewer than this many iterations.
+DIAGNOSTIC_MIN_ITERS = 3
+
+
+def diagnostic_cap(settings: dict[str, Any], variant: str, est_iter_ms: float) -> int | None:
+    """Iterations to measure for a slow diagnostic (``--cpu-fusion``) variant, or None to run them all."""
+    if not settings.get("cpu_fusion") or variant not in ("script", "trace"):
+        return None
+    iters = int(settings["iters"])
+    if est_iter_ms * iters <= DIAGNOSTIC_BUDGET_S * 1000.0:
+        return None
+    return max(DIAGNOSTIC_MIN_ITERS, min(iters, int(DIAGNOSTIC_BUDGET_S * 1000.0 // max(est_iter_ms, 1e-3))))
 
 
 def describe_exit(code: int | None, sig: int | None) -> str:

@@ -21,6 +21,8 @@ from jitlab.core import session as S
 STACK_WAIT_S = 0.5
 #: torch.compile's first call compiles; while it builds, the limit is this many times longer.
 COMPILE_BUILD_FACTOR = 5
+#: Loading imports torch and the user's module (transformers takes tens of seconds): this many times longer.
+LOADING_FACTOR = 3
 #: Lines of a stack kept in the error.
 MAX_STACK_LINES = 60
 
@@ -46,8 +48,11 @@ class Watchdog:
         self.signalled: dict[str, float] = {}
 
     def limit_for(self, variant: str) -> float:
-        if variant == "compile" and self.conductor.state.get(variant) == "building":
+        state = self.conductor.state.get(variant)
+        if variant == "compile" and state == "building":
             return self.limit * COMPILE_BUILD_FACTOR
+        if state == "loading":
+            return self.limit * LOADING_FACTOR
         return self.limit
 
     def idle_s(self, variant: str, now: float | None = None) -> float | None:
@@ -165,7 +170,7 @@ def state_text(conductor, variant: str, now: float | None = None) -> str:
     c = conductor
     rec = c.session["variants"][variant]
     measured = sum(1 for it in rec["iterations"] if not it.get("warmup"))
-    iters = c.settings.get("iters")
+    iters = c.goal(variant) if hasattr(c, "goal") else c.settings.get("iters")
     if rec["status"] in S.FINAL_STATUSES:
         return rec["status"] + (f" {measured}/{iters}" if measured else "")
     state = c.state.get(variant)
@@ -188,7 +193,7 @@ def state_text(conductor, variant: str, now: float | None = None) -> str:
     else:
         out = state or "waiting"
     idle = Watchdog(c, 0).idle_s(variant, now) if state not in _DONE else None
-    limit = float(c.settings.get("stall_timeout") or 0)
+    limit = Watchdog(c).limit_for(variant)
     if idle is not None and limit and idle >= limit:
         out += f", no progress for {idle:.0f} s: hung"
     elif idle is not None and idle >= SILENT_NOTE_S:

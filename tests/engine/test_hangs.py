@@ -78,7 +78,7 @@ def test_a_runner_that_speaks_again_is_forgiven_and_compile_may_compile_longer()
 @pytest.mark.slow
 def test_a_hang_in_the_first_forward_is_reported_with_the_users_line(jitlab_run):
     t0 = time.monotonic()
-    res = jitlab_run(HANG, "--variants", "eager,trace", "--stall-timeout", "4", "--warmup", "1")
+    res = jitlab_run(HANG, "--variants", "eager,trace", "--stall-timeout", "5", "--warmup", "1")
     took = time.monotonic() - t0
     assert res.rc == 1, res.err
     eager = res.session["variants"]["eager"]
@@ -96,7 +96,7 @@ def test_the_progress_line_shows_each_variants_real_state(tmp_path):
     from tests.conftest import run_jitlab
 
     res = run_jitlab("run", str(HANG), "--variants", "eager,trace", "--iters", "3", "--warmup", "1",
-                     "--stall-timeout", "4", "--no-introspect", "--out", str(tmp_path / "s.json"))
+                     "--stall-timeout", "5", "--no-introspect", "--out", str(tmp_path / "s.json"))
     lines = [line for line in res.err.splitlines() if line.startswith("[")]
     assert any("eager: in warm-up iteration 1 of 1" in line and "trace: loaded, waiting to build" in line
                for line in lines), res.err

@@ -158,3 +158,20 @@ def test_a_stopped_run_says_precisely_why_it_has_no_graphs(qtbot, window):
     note = diff.note.text()
     assert "no variant in common" not in note
     assert "the current run has none: the run was stopped before script's graphs" in note
+
+
+def test_a_slow_diagnostic_cpu_fusion_run_is_estimated_warned_and_capped(qtbot, window, monkeypatch):
+    from jitlab.core import conductor
+
+    monkeypatch.setattr(conductor, "DIAGNOSTIC_BUDGET_S", 0.001)  # any iteration is "too slow" for this test
+    win = window
+    configure(win, ["eager", "script"], iters=40)
+    win.controls.apply({"cpu_fusion": True})
+    open_and_wait_ready(qtbot, win, DATA / "tiny.py", ["eager", "script"])
+    session = run_to_end(qtbot, win)
+    script, eager = session["variants"]["script"], session["variants"]["eager"]
+    measured = [it for it in script["iterations"] if not it["warmup"]]
+    assert script["status"] == "ok" and len(measured) == conductor.DIAGNOSTIC_MIN_ITERS
+    assert len([it for it in eager["iterations"] if not it["warmup"]]) == 40  # eager is not diagnostic
+    warning = next(w for w in script["warnings"] if w.startswith("diagnostic CPU fusion: script takes about"))
+    assert "per iteration through NNC's interpreter" in warning and f"measuring {len(measured)} instead" in warning
