@@ -41,7 +41,11 @@ def check_text(c: dict[str, Any] | None, name: str = "", status: str = "ok") -> 
     second = c.get("second_input") or {}
     if c.get("ok") and second.get("ok") is False:
         return f"matches eager on the example (max rel. error {err}), DIFFERS on new inputs"
-    return f"matches eager (max rel. error {err})" if c.get("ok") else f"DIFFERS from eager (max rel. error {err})"
+    if c.get("ok"):
+        return f"matches eager (max rel. error {err})" + (" under the same seed" if c.get("random") else "")
+    if c.get("random"):
+        return f"differs under the same seed (max rel. error {err}): the module is random, see the notes"
+    return f"DIFFERS from eager (max rel. error {err})"
 
 
 def measured_counts(session: dict[str, Any]) -> dict[str, int]:
