@@ -42,6 +42,27 @@ def speedup_rows(model: RunModel) -> list[dict[str, Any]]:
     return rows
 
 
+#: Mantissas of the ratios labelled on the speedup axis, coarse to fine; the finest set that gives at
+#: most :data:`MAX_TICKS` labels in view is used (1× is always labelled).
+TICK_LEVELS = ((1,), (1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.1, 1.2, 1.5, 2, 3, 5, 7, 8, 9),
+               (1, 1.05, 1.1, 1.2, 1.3, 1.5, 2, 3, 5, 7, 8, 9, 9.5))
+MAX_TICKS = 6
+
+
+def ratio_ticks(x0: float, x1: float) -> list[tuple[float, str]]:
+    """``(log10 position, label)`` of readable ratios between log10 positions ``x0`` and ``x1``."""
+    best: list[float] = []
+    for mantissas in TICK_LEVELS:
+        inside = sorted({round(m * 10.0 ** e, 6) for e in range(-5, 5) for m in mantissas
+                         if x0 <= math.log10(m * 10.0 ** e) <= x1})
+        if len(inside) > MAX_TICKS:
+            break
+        best = inside
+    if 1.0 not in best and x0 <= 0 <= x1:
+        best = sorted(best + [1.0])
+    return [(math.log10(r), f"{r:g}×") for r in best]
+
+
 class QtSpeedupPlot(pg.GraphicsLayoutWidget):
     """Forest plot of the speedups over eager of a :class:`RunModel`."""
 
@@ -100,8 +121,9 @@ class QtSpeedupPlot(pg.GraphicsLayoutWidget):
             self.plot.addItem(pg.PlotDataItem([r["speedup"]], [y], pen=None, symbol="s", symbolSize=11,
                                               symbolBrush=pg.mkBrush(color), symbolPen=pg.mkPen("w")))
             labels.append((pg.TextItem(r["text"], color=TEXT_COLOR, anchor=(0, 1.1)), y))
-        x0 = lo - 0.25 * span - 0.02
-        self.plot.setXRange(x0, hi + 0.25 * span + 0.02, padding=0)
+        x0, x1 = lo - 0.25 * span - 0.02, hi + 0.25 * span + 0.02
+        self.plot.setXRange(x0, x1, padding=0)
+        self.plot.getAxis("bottom").setTicks([ratio_ticks(x0, x1)])
         for label, y in labels:  # left-aligned inside the plot, above the row's bar: never cut off
             label.setPos(x0, y)
             self.plot.addItem(label, ignoreBounds=True)
