@@ -27,7 +27,7 @@ def _rel(c: dict[str, Any]) -> float | None:
 
 
 def check_text(c: dict[str, Any] | None, name: str = "", status: str = "ok") -> str:
-    """The correctness check in words: ``matches eager (max rel. error 2.4e-07)``."""
+    """The correctness check in words: ``matches eager (rel. err. 2.4e-07)``, the largest relative error."""
     if name == "eager":
         return "reference" if status in ("ok", "stopped") else ""
     if not c:
@@ -40,12 +40,12 @@ def check_text(c: dict[str, Any] | None, name: str = "", status: str = "ok") -> 
     err = "0" if not rel else f"{rel:.1e}"
     second = c.get("second_input") or {}
     if c.get("ok") and second.get("ok") is False:
-        return f"matches eager on the example (max rel. error {err}), DIFFERS on new inputs"
+        return f"matches eager on the example (rel. err. {err}), DIFFERS on new inputs"
     if c.get("ok"):
-        return f"matches eager (max rel. error {err})" + (" under the same seed" if c.get("random") else "")
+        return f"matches eager (rel. err. {err})" + (" under the same seed" if c.get("random") else "")
     if c.get("random"):
-        return f"differs under the same seed (max rel. error {err}): the module is random, see the notes"
-    return f"DIFFERS from eager (max rel. error {err})"
+        return f"differs under the same seed (rel. err. {err}): the module is random, see the notes"
+    return f"DIFFERS from eager (rel. err. {err})"
 
 
 def measured_counts(session: dict[str, Any]) -> dict[str, int]:

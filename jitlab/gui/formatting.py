@@ -30,7 +30,7 @@ def fmt_speedup(record: dict[str, Any], name: str) -> str:
 
 
 def fmt_check(record: dict[str, Any], name: str) -> str:
-    """Correctness check against eager's output, in words (``matches eager (max rel. error 2.4e-07)``)."""
+    """Correctness check against eager's output, in words (``matches eager (rel. err. 2.4e-07)``)."""
     return check_text(record.get("check"), name, record.get("status") or "") or DASH
 
 

@@ -25,11 +25,11 @@ def test_the_cli_header_says_what_was_measured_and_the_table_reads_like_the_app(
     assert "of 100000 iterations measured (time budget)" in res.out
     assert "100000 iterations after" not in res.out
     assert "median (IQR)" in res.out and "half-IQR" not in res.out
-    assert "matches eager (max rel. error" in res.out
+    assert "matches eager (rel. err." in res.out
 
 
 def test_plain_words_for_checks_torch_jargon_and_long_warmups():
-    assert check_text({"ok": True, "max_abs_err": 0.0, "max_rel_err": 0.0}) == "matches eager (max rel. error 0)"
+    assert check_text({"ok": True, "max_abs_err": 0.0, "max_rel_err": 0.0}) == "matches eager (rel. err. 0)"
     assert check_text({"ok": False, "max_abs_err": 0.5, "max_rel_err": 0.98}).startswith("DIFFERS from eager")
     note = "kernels not recorded: RuntimeError: false INTERNAL ASSERT FAILED at profiler.cpp:12"
     assert explain(note).startswith(INTERNAL_ASSERT_HINT) and explain(note).endswith(note)
@@ -56,7 +56,7 @@ def test_the_window_explains_notes_hides_empty_memory_and_says_the_check_in_word
     assert "trace: warmed up for 40" in details
     memory = COLUMN_KEYS.index("memory")
     assert window.stats.view.isColumnHidden(memory)  # CPU: no device memory to show
-    assert window.stats.table_model.cell_text("script", "check").startswith("matches eager (max rel. error")
+    assert window.stats.table_model.cell_text("script", "check").startswith("matches eager (rel. err.")
     window.model.show_session(load_data("gated_h100.json"), str(GPU_SESSION))
     window.stats.refresh()
     assert not window.stats.view.isColumnHidden(memory)
