@@ -26,8 +26,16 @@ def _rel(c: dict[str, Any]) -> float | None:
     return rel if rel is not None else c.get("max_abs_err")
 
 
-def check_text(c: dict[str, Any] | None, name: str = "", status: str = "ok") -> str:
-    """The correctness check in words: ``matches eager (rel. err. 2.4e-07)``, the largest relative error."""
+def check_text(c: dict[str, Any] | None, name: str = "", status: str = "ok", short: bool = False) -> str:
+    """The correctness check in words: ``matches eager (rel. err. 2.4e-07)``, the largest relative error.
+
+    ``short`` leaves out "eager" (for a column headed "check vs eager").
+    """
+    text = _check_text(c, name, status)
+    return text.replace("DIFFERS from eager", "DIFFERS").replace("matches eager", "matches") if short else text
+
+
+def _check_text(c: dict[str, Any] | None, name: str, status: str) -> str:
     if name == "eager":
         return "reference" if status in ("ok", "stopped") else ""
     if not c:

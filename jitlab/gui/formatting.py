@@ -30,8 +30,8 @@ def fmt_speedup(record: dict[str, Any], name: str) -> str:
 
 
 def fmt_check(record: dict[str, Any], name: str) -> str:
-    """Correctness check against eager's output, in words (``matches eager (rel. err. 2.4e-07)``)."""
-    return check_text(record.get("check"), name, record.get("status") or "") or DASH
+    """Correctness check against eager's output, in words (``matches (rel. err. 2.4e-07)``, under "check vs eager")."""
+    return check_text(record.get("check"), name, record.get("status") or "", short=True) or DASH
 
 
 def fmt_bytes(n: int | float | None) -> str:

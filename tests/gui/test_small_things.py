@@ -56,7 +56,7 @@ def test_the_window_explains_notes_hides_empty_memory_and_says_the_check_in_word
     assert "trace: warmed up for 40" in details
     memory = COLUMN_KEYS.index("memory")
     assert window.stats.view.isColumnHidden(memory)  # CPU: no device memory to show
-    assert window.stats.table_model.cell_text("script", "check").startswith("matches eager (rel. err.")
+    assert window.stats.table_model.cell_text("script", "check").startswith("matches (rel. err.")
     window.model.show_session(load_data("gated_h100.json"), str(GPU_SESSION))
     window.stats.refresh()
     assert not window.stats.view.isColumnHidden(memory)
