@@ -24,7 +24,7 @@ REFRESH_MS = 500
 COLUMNS = (
     ("variant", "Variant"), ("status", "Status"), ("fwd", "fwd ms (IQR)"), ("bwd", "bwd ms (IQR)"),
     ("total", "total ms (IQR)"), ("min", "min ms"), ("speedup", "speedup vs eager [95% CI]"), ("build", "build ms"),
-    ("first", "1st call ms"), ("check", "check vs eager"), ("memory", "peak device mem"),
+    ("first", "1st call ms"), ("check", "check vs eager"), ("memory", "peak mem"),
 )
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 MESSAGE_COLUMN = COLUMN_KEYS.index("fwd")
