@@ -27,7 +27,9 @@ examples:
 
 app options: --run, --screenshot PNG (save the window once the run or load finishes, then exit),
   --tab timing|distribution|graphs|kernels|compile|runs, and --variants/--device/--target/--mode/
-  --iters/--warmup/--timeout/--python to preset the controls (`jitlab FILE.py --help` lists them).
+  --iters/--warmup/--timeout/--stall-timeout/--python to preset the controls for that launch only (they
+  are not saved as preferences; `jitlab FILE.py --help` lists them). Without a display the app exits
+  with status 2 and says what to do; --screenshot then draws offscreen by itself.
 `jitlab run --help` and `jitlab show --help` list every option of those commands.
 Exit status: 0 every requested variant ran; 1 some variant failed or timed out;
 2 nothing could run (bad arguments, file missing or broken, no target).

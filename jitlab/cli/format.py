@@ -8,13 +8,14 @@ from jitlab.core.breakdown import WARNING_PREFIX as BUSY_PREFIX
 from jitlab.core.formatting import (
     HOST_DEPENDENT_MARK, UNRELIABLE_MARK, device_word, fmt_ms, fmt_ratio, fmt_share, fmt_speedup, placement_text,
 )
+from jitlab.core.explain import check_text, explain, iterations_text, warmup_notes
 
 
 def ms(stat: dict | None) -> str:
-    """``median (IQR)`` of one phase, or a dash."""
+    """``median (IQR)`` of one phase, or a dash (as the app writes it)."""
     if not stat:
         return "-"
-    return f"{fmt_ms(stat['median'])} ±{fmt_ms(stat['iqr'] / 2)}"
+    return f"{fmt_ms(stat['median'])} ({fmt_ms(stat['iqr'])})"
 
 
 def speedup(v: dict, name: str) -> str:
@@ -30,16 +31,7 @@ def speedup(v: dict, name: str) -> str:
 
 
 def check(v: dict, name: str = "") -> str:
-    if name == "eager" and v["status"] == "ok":
-        return "reference"
-    c = v.get("check")
-    if not c:
-        return "-"
-    if c.get("nonfinite"):
-        return f"NaN/Inf x{c['nonfinite']}"
-    if c.get("max_abs_err") is None:
-        return "MISMATCH"
-    return ("ok " if c["ok"] else "DIFF ") + f"{c['max_abs_err']:.1e}"
+    return check_text(v.get("check"), name, v["status"]) or "-"
 
 
 def opt_ms(x: float | None) -> str:
@@ -128,10 +120,10 @@ def session_report(session: dict[str, Any]) -> str:
     out = [
         f"{st.get('file')} :: {st.get('target') or 'default'}  |  {dev.get('id', st.get('device'))} "
         f"({dev.get('name', '?')})  |  mode {st.get('mode')}  |  torch {env.get('torch', '?')}",
-        f"{st.get('iters')} iterations after at least {st.get('warmup')} warm-up, {sched.get('kind')} schedule"
+        f"{iterations_text(session)} after at least {st.get('warmup')} warm-up, {sched.get('kind')} schedule"
         + (f", blocks of {sched['block']}, {len(sched.get('rounds', []))} rounds" if sched.get("block") else "")
         + (f", {placement_text(env)}" if placement_text(env) else "")
-        + "; times are median ±half-IQR",
+        + "; times are median (IQR) in ms",
         "",
     ]
     busy = [w for w in session.get("warnings", []) if w.startswith(BUSY_PREFIX)]
@@ -143,16 +135,17 @@ def session_report(session: dict[str, Any]) -> str:
     extra = []
     for name, v in session["variants"].items():
         if v.get("error"):
-            extra.append(f"{name} {v['status']}: {v['error'].get('message')}")
+            extra.append(f"{name} {v['status']}: {explain(v['error'].get('message') or '')}")
         for w in v.get("warnings", []):
             extra.append(f"{name} warning: {w}")
         for n in v.get("notes", []):
-            extra.append(f"{name} note: {n}")
+            extra.append(f"{name} note: {explain(n)}")
     for w in session.get("warnings", []):
         if not w.startswith(BUSY_PREFIX):
             extra.append(f"warning: {w}")
     for n in sched.get("notes", []):
         extra.append(f"note: {n}")
+    extra += [f"note: {n}" for n in warmup_notes(session)]
     if extra:
         out += [""] + extra
     return "\n".join(out)

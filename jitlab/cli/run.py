@@ -15,6 +15,7 @@ from jitlab.cli.format import session_report
 from jitlab.cli.text import clean
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
+from jitlab.core.watchdog import state_text
 from jitlab.core.settings import DEFAULTS, InputError, check_module_file, make_settings
 from jitlab.engine.driver import ProcessDriver, RunnerStartError
 from jitlab.engine.launch import runner_python
@@ -45,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=DEFAULTS["warmup"], help="warm-up iterations, at least (kept and flagged, never in stats; more run while times still settle)")
     p.add_argument("--timeout", type=float, default=DEFAULTS["timeout"],
                    help="seconds of work a variant may take before it is killed (default: %(default)g)")
+    p.add_argument("--stall-timeout", type=float, default=DEFAULTS["stall_timeout"], metavar="S",
+                   help="seconds a variant may go without progress (no iteration, no status) before it is reported "
+                        "as hung, with its Python stack, and stopped; 0: off (default: %(default)g; compile's first "
+                        "call gets five times as long)")
     p.add_argument("--schedule", choices=("interleaved", "sequential"), default="interleaved",
                    help="interleaved rounds across variants (default) or one variant after another")
     p.add_argument("--budget", type=float, help="stop measuring after this many seconds")
@@ -80,6 +85,8 @@ class Progress:
         self.phase: dict[str, str] = {}
         self._last_print = 0.0
         self._last_text = ""
+        #: The run's conductor: the line shows each variant's real state from it.
+        self.conductor = None
 
     def __call__(self, event: str, variant: str | None, payload: dict) -> None:
         if not self.enabled:
@@ -89,6 +96,8 @@ class Progress:
             self.phase[variant] = payload.get("phase", "") + (f" ({payload['text']})" if payload.get("text") else "")
         elif event == "variant_done" and variant:
             self.phase[variant] = self.session["variants"][variant]["status"]
+            important = True
+        if event == "status" and payload.get("phase") == "stalled":
             important = True
         elif event == "finished":
             if self.tty:
@@ -106,6 +115,8 @@ class Progress:
             ph = self.phase.get(v, "waiting")
             if ph.startswith("measuring"):
                 ph = f"measuring {measured}/{st['iters']}"
+            if self.conductor is not None:
+                ph = state_text(self.conductor, v)
             parts.append(f"{v}: {ph}")
         text = clean(f"[{now - self.t0:6.1f}s] " + " | ".join(parts), keep_newlines=False)  # status text is the runner's
         if self.tty:
@@ -127,7 +138,7 @@ def run_main(argv: list[str]) -> int:
         path = check_module_file(args.file) if args.file else example_path("conv2d")
         settings = make_settings(
             file=str(path), target=args.target, device=args.device, variants=args.variants, mode=args.mode,
-            iters=args.iters, warmup=args.warmup, timeout=args.timeout, schedule=args.schedule,
+            iters=args.iters, warmup=args.warmup, timeout=args.timeout, stall_timeout=args.stall_timeout, schedule=args.schedule,
             budget=args.budget, precision=args.precision, block=args.block, seed=args.seed, threads=args.threads,
             cpu_fusion=args.cpu_fusion, introspect=not args.no_introspect,
             # Resolved here: a module that calls os.chdir() must not move the traces.
@@ -150,6 +161,7 @@ def run_main(argv: list[str]) -> int:
     session = S.new_session(settings)
     progress = Progress(session, enabled=not args.quiet)
     conductor = Conductor(session, listener=progress)
+    progress.conductor = conductor
     on_stderr = (lambda v, line: print(f"[{v}] {clean(line)}", file=sys.stderr)) if args.verbose else None
     driver = ProcessDriver(conductor, python=args.python, on_stderr=on_stderr, on_signal=_say_stopping)
     try:

@@ -110,6 +110,13 @@ class Conductor:
         self._no_samples: set[str] = set()
         self._kill_requests: list[str] = []
         self._malformed: set[str] = set()
+        #: For the no-progress watchdog (:mod:`jitlab.core.watchdog`): when each runner last spoke or was
+        #: given work, its last status message, and its process id (from its ``ready`` message).
+        self.last_heard: dict[str, float] = {}
+        self.last_status: dict[str, dict] = {}
+        self.pids: dict[str, int] = {}
+        #: Measured iterations of variants whose diagnostic run was capped (see :func:`diagnostic_cap`).
+        self.iter_caps: dict[str, int] = {}
 
     # ---- public API
 
@@ -134,6 +141,7 @@ class Conductor:
         now = self.clock()
         for v in self.order:
             self._busy_since[v] = now
+            self.last_heard[v] = now
             self._variant(v)["status"] = S.STATUS_RUNNING
             self.listener("status", v, {"phase": "loading", "text": "starting runner"})
         return [(v, self.load_command(v)) for v in self.order]
@@ -147,6 +155,7 @@ class Conductor:
         """
         if variant not in self.state or variant in self._malformed:
             return []
+        self.last_heard[variant] = self.clock()
         wrong = message_check.problem(msg)
         kind = msg.get("t") if isinstance(msg, dict) else None
         handler = getattr(self, f"_on_{kind}", None)
@@ -252,10 +261,13 @@ class Conductor:
     # ---- message handlers
 
     def _on_ready(self, variant: str, msg: dict) -> None:
+        if msg.get("pid"):
+            self.pids[variant] = int(msg["pid"])
         if not self.session["env"]:
             self.session["env"] = msg.get("env", {})
 
     def _on_status(self, variant: str, msg: dict) -> None:
+        self.last_status[variant] = msg
         self.listener("status", variant, msg)
 
     def _on_loaded(self, variant: str, msg: dict) -> None:
@@ -304,6 +316,7 @@ class Conductor:
         v["warnings"].extend(msg.get("warnings", []))
         v["notes"].extend(msg.get("notes", []))
         self.est_iter_ms[variant] = float(msg.get("est_iter_ms") or 1.0)
+        self._cap_diagnostic(variant)
         self.state[variant] = BUILT
         if self.interleaved and msg.get("device_free_bytes") is not None and msg.get("peak_memory_bytes"):
             others = sum(1 for s in self.state.values() if s == LOADED)
@@ -431,9 +444,10 @@ class Conductor:
 
     def _send(self, variant: str, state: str, cmd: dict[str, Any]) -> Command:
         self.state[variant] = state
-        self._busy_since[variant] = self.clock()
+        self._busy_since[variant] = self.last_heard[variant] = self.clock()
         phase = {BUILDING: "building", RUNNING: "measuring", SAMPLING: "sampling",
                  INTROSPECTING: "introspecting"}[state]
+        self.last_status[variant] = {"phase": phase, "round": cmd.get("round")}
         self.listener("status", variant, {"phase": phase, "round": cmd.get("round"), "n": cmd.get("n")})
         return variant, cmd
 
@@ -453,7 +467,7 @@ class Conductor:
             self.block = self._choose_block(built)
             self.session["schedule"]["block"] = self.block
             self._measure_started = self.clock()
-        needing = [v for v in built if self.measured[v] < self.settings["iters"]]
+        needing = [v for v in built if self.measured[v] < self.goal(v)]
         if needing and not self._round_queue and not self._sample_round and not self._out_of_rounds(built):
             self.round += 1
             self._round_queue = list(needing)
@@ -463,7 +477,7 @@ class Conductor:
         while self._round_queue:
             v = self._round_queue.pop(0)
             if self.state[v] == BUILT:
-                n = min(self.block, self.settings["iters"] - self.measured[v])
+                n = min(self.block, self.goal(v) - self.measured[v])
                 return self._send(v, RUNNING, {"cmd": P.CMD_RUN, "n": n, "round": self.round,
                                                "resume": self._resume_iters(v)})
         return self._next_sample(built) or self._introspect_next(built)
@@ -557,9 +571,9 @@ class Conductor:
             if state == BUILT:
                 block = self._choose_block([v])
                 self.session["schedule"]["block"] = max(self.session["schedule"]["block"] or 0, block)
-                if self.measured[v] < self.settings["iters"] and not self._budget_spent(v):
+                if self.measured[v] < self.goal(v) and not self._budget_spent(v):
                     r = self._seq_round[v] = self._seq_round.get(v, 0) + 1
-                    n = min(block, self.settings["iters"] - self.measured[v])
+                    n = min(block, self.goal(v) - self.measured[v])
                     return self._send(v, RUNNING, {"cmd": P.CMD_RUN, "n": n, "round": r})
                 done = self._seq_sampled.get(v, 0)
                 if self._sampling(v) and done < SAMPLED_ROUNDS:  # after its timed blocks, as when interleaved
@@ -588,6 +602,24 @@ class Conductor:
         if self.settings.get("block"):
             return int(self.settings["block"])
         return max(1, min(by_time, by_rounds))
+
+    def goal(self, variant: str) -> int:
+        """Measured iterations ``variant`` is to run (``iters``, or fewer for a capped diagnostic run)."""
+        return min(int(self.settings["iters"]), self.iter_caps.get(variant, int(self.settings["iters"])))
+
+    def _cap_diagnostic(self, variant: str) -> None:
+        """``--cpu-fusion`` runs NNC's IR interpreter: estimate the run from the warm-up and cap it, saying so."""
+        cap = diagnostic_cap(self.settings, variant, self.est_iter_ms[variant])
+        if cap is None:
+            return
+        self.iter_caps[variant] = cap
+        est_s = self.est_iter_ms[variant] / 1000.0
+        note = (f"diagnostic CPU fusion: {variant} takes about {est_s:.1f} s per iteration through NNC's "
+                f"interpreter, so {self.settings['iters']} iterations would take about "
+                f"{est_s * self.settings['iters'] / 60:.0f} min; measuring {cap} instead (about "
+                f"{est_s * cap:.0f} s) — these timings only show what fuses")
+        self._variant(variant)["warnings"].append(note)
+        self.listener("status", variant, {"phase": "built", "text": f"capped at {cap} iterations (diagnostic)"})
 
     def _switch_to_sequential(self, note: str) -> None:
         self.session["schedule"]["kind"] = "sequential"
@@ -634,6 +666,22 @@ def device_rows(msg: dict[str, Any]) -> list[dict[str, Any]]:
              "fwd_launches": cols["fwd_launches"][k], "bwd_launches": cols["bwd_launches"][k]} for k in range(n)]
 
 MALFORMED = "runner sent a malformed message"
+
+
+#: A ``--cpu-fusion`` variant's measured iterations are capped to about this many seconds ...
+DIAGNOSTIC_BUDGET_S = 60.0
+#: ... but never fewer than this many iterations.
+DIAGNOSTIC_MIN_ITERS = 3
+
+
+def diagnostic_cap(settings: dict[str, Any], variant: str, est_iter_ms: float) -> int | None:
+    """Iterations to measure for a slow diagnostic (``--cpu-fusion``) variant, or None to run them all."""
+    if not settings.get("cpu_fusion") or variant not in ("script", "trace"):
+        return None
+    iters = int(settings["iters"])
+    if est_iter_ms * iters <= DIAGNOSTIC_BUDGET_S * 1000.0:
+        return None
+    return max(DIAGNOSTIC_MIN_ITERS, min(iters, int(DIAGNOSTIC_BUDGET_S * 1000.0 // max(est_iter_ms, 1e-3))))
 
 
 def describe_exit(code: int | None, sig: int | None) -> str:

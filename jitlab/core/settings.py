@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     "iters": 100,
     "warmup": 5,
     "timeout": 600.0,
+    # seconds a working runner may go without any message (no iteration, no status) before it is
+    # reported as hung, with its Python stack (see jitlab.core.watchdog); 0 turns the watchdog off
+    "stall_timeout": 120.0,
     "schedule": "interleaved",
     "budget": None,
     "precision": None,
@@ -73,6 +76,8 @@ def validate_settings(s: dict[str, Any]) -> dict[str, Any]:
     for key in ("timeout", "budget"):
         if s[key] is not None:
             s[key] = _positive_seconds(key, s[key])
+    if s.get("stall_timeout") is not None and float(s["stall_timeout"]) < 0:
+        raise InputError("--stall-timeout must be 0 (off) or a number of seconds")
     s["pin_cpus"] = check_pin_cpus(s["pin_cpus"])
     if s["precision"] is not None and not 0 < _number("precision", s["precision"]) < 1:
         raise InputError("--precision is a fraction such as 0.02 (+/-2%)")

@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 from jitlab.core import protocol as P
 from jitlab.core.conductor import Conductor
-from jitlab.engine import link
+from jitlab.core.watchdog import Watchdog
+from jitlab.engine import hangs, link
 from jitlab.engine.launch import runner_command, runner_env
 from jitlab.engine.link import STDERR_TAIL_LINES, STOP_GRACE_S, RunnerLink  # noqa: F401 - re-exported
 
@@ -101,6 +102,7 @@ class ProcessDriver:
         self._kill_after: dict[str, float] = {}
         self._stop_deadline: float | None = None
         self._sel = selectors.DefaultSelector()
+        self.watchdog = Watchdog(conductor)
 
     @property
     def never_ready(self) -> bool:
@@ -201,9 +203,19 @@ class ProcessDriver:
         for v in self.conductor.check_timeouts():
             self._terminate(v)  # a step stuck in C code ignores it: killed after the grace period
         self._obey_conductor()
+        self._watch_hangs()
         for p in self.procs.values():
             if not p.exited and self._has_exited(p):
                 self._on_exited(p)
+
+    def _watch_hangs(self) -> None:
+        """Ask a runner that stopped making progress for its stack; then report it and kill it."""
+        ask, stop = self.watchdog.check()
+        for v in ask:
+            hangs.request_stack(self.procs[v].popen.pid)
+        for v in stop:
+            self.watchdog.report(v, hangs.read_stack(self.procs[v].popen.pid))
+            self._kill(v)
 
     def _read(self, p: _Proc, which: str, stream: Any) -> bool:
         """Read what one pipe has; returns whether anything came."""

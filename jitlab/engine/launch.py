@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import jitlab
+from jitlab.engine import hangs
 
 #: Environment variable naming the Python interpreter that has torch installed.
 PYTHON_ENV = "JITLAB_PYTHON"
@@ -33,6 +34,7 @@ def runner_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env["JITLAB_PARENT_PID"] = str(os.getpid())
     # No debugger can prompt in a runner (its stdin is empty): breakpoint() does nothing.
     env.setdefault("PYTHONBREAKPOINT", "0")
+    env[hangs.STACK_DIR_ENV] = str(hangs.stack_dir())  # where a hung runner writes its Python stack
     # Runners are profiled processes: keep them from inheriting a Qt platform plugin choice etc. irrelevant here.
     env.pop("PYTHONEXECUTABLE", None)
     return env

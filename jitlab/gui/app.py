@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from jitlab import __version__
 from jitlab.core.settings import InputError, make_settings
 from jitlab.gui import paths
+from jitlab.gui.display import check_display
 from jitlab.gui.export import export_png
 
 #: Settle time before the screenshot, so the last redraw timers have fired.
@@ -40,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iters", type=int, help="measured iterations per variant")
     p.add_argument("--warmup", type=int, help="warm-up iterations")
     p.add_argument("--timeout", type=float, help="seconds of work a variant may take")
+    p.add_argument("--stall-timeout", type=float, metavar="S",
+                   help="seconds without progress after which a variant is reported as hung and stopped (0: never)")
     p.add_argument("--python", help="interpreter with torch for the runners (default: $JITLAB_PYTHON or this one)")
     p.add_argument("--version", action="version", version=f"jitlab {__version__}")
     return p
@@ -146,18 +150,30 @@ def stop_on_signals(app: QApplication, window) -> None:
         signal.signal(signum, on_signal)
 
 
+#: Run settings the app's command line can preset; they apply to that launch only.
+OVERRIDE_KEYS = ("variants", "device", "target", "mode", "iters", "warmup", "timeout", "stall_timeout")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the desktop app; returns the exit status."""
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.run and not args.file:
         print("jitlab: --run needs a module file (jitlab FILE.py --run)", file=sys.stderr)
         return 2
-    overrides = {k: getattr(args, k) for k in ("variants", "device", "target", "mode", "iters", "warmup", "timeout")}
+    overrides = {k: getattr(args, k) for k in OVERRIDE_KEYS}
     try:  # the same limits as `jitlab run` (a spin box cannot even hold --iters 99999999999)
         make_settings(**{k: v for k, v in overrides.items() if v is not None and k not in ("device", "target")})
     except InputError as exc:
         print(f"jitlab: {exc}", file=sys.stderr)
         return 2
+    if QApplication.instance() is None:
+        platform, error = check_display(screenshot=bool(args.screenshot), file=args.file)
+        if error:
+            print(error, file=sys.stderr)
+            return 2
+        if platform:
+            os.environ["QT_QPA_PLATFORM"] = platform
+            print("jitlab: no usable display; drawing the window offscreen for the screenshot", file=sys.stderr)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     paths.set_application_names()
     set_application_icon(app)
@@ -165,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow(python=args.python)
     stop_on_signals(app, window)
-    window.controls.apply({k: v for k, v in overrides.items() if v is not None})
+    overrides = {k: getattr(args, k) for k in OVERRIDE_KEYS if getattr(args, k) is not None}
+    window.launch_overrides = set(overrides)  # not saved as preferences: they apply to this launch only
+    window.controls.apply(overrides)
     window.controls.explicit_device = args.device
     window.controls.explicit_target = args.target
     if args.variants:
@@ -191,15 +209,10 @@ def main(argv: list[str] | None = None) -> int:
                 shot.after(0 if ok else 2)
         else:
             ok = window.open_path(path)
+            if args.target is not None:  # opening the file reset the target box
+                window.controls.apply({"target": args.target})
             if args.run and ok:
-                def start_run() -> None:
-                    window.run()
-                    if shot and not window.bench.running:
-                        shot.after(2)  # the run could not start; the banner says why
-
-                if shot:
-                    window.bench.sig_run_finished.connect(lambda _s: shot.after(window.bench.exit_status()))
-                QTimer.singleShot(0, start_run)
+                _run_when_probed(window, shot)
             elif shot and ok:
                 window.bench.sig_probed.connect(lambda _m: shot.after(0))
                 window.bench.sig_module_error.connect(lambda _e: shot.after(2))
@@ -210,3 +223,25 @@ def main(argv: list[str] | None = None) -> int:
     elif shot:
         shot.after(0)
     return app.exec()
+
+
+def _run_when_probed(window, shot: _Screenshot | None) -> None:
+    """Start the run once the probe has filled the target box (the run uses the target it shows).
+
+    A module that fails to load is still run: each variant then reports the
+    error where the user looks for it.
+    """
+    started = []
+
+    def start_run(*_args) -> None:
+        if started:
+            return
+        started.append(True)
+        window.run()
+        if shot and not window.bench.running:
+            shot.after(2)  # the run could not start; the banner says why
+
+    if shot:
+        window.bench.sig_run_finished.connect(lambda _s: shot.after(window.bench.exit_status()))
+    window.bench.sig_probed.connect(start_run)
+    window.bench.sig_module_error.connect(start_run)

@@ -154,8 +154,12 @@ class VsPreviousModel(QAbstractTableModel):
 
 
 def iteration_arrays(session: dict[str, Any], variant: str, phase: str,
-                     steady_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """``(iteration index, ms)`` of one phase of a variant's iterations."""
+                     steady_only: bool = False, count: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``(iteration index, ms)`` of one phase of a variant's iterations.
+
+    With ``count`` the x values are 1, 2, 3, ... (the n-th iteration shown), so that two runs with
+    different warm-up lengths line up.
+    """
     rec = ((session.get("variants") or {}).get(variant) or {})
     xs, ys = [], []
     for it in rec.get("iterations") or []:
@@ -165,21 +169,22 @@ def iteration_arrays(session: dict[str, Any], variant: str, phase: str,
         y = fwd if phase == "fwd" else bwd if phase == "bwd" else (None if fwd is None else fwd + (bwd or 0.0))
         if y is None:
             continue
-        xs.append(float(it.get("i", len(xs))))
+        xs.append(float(len(xs) + 1) if count else float(it.get("i", len(xs))))
         ys.append(float(y))
     return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
 
 
 def add_previous_series(plot: pg.PlotItem, session: dict[str, Any], variant: str, phase: str,
                         label: str = "previous", dashed: bool = True,
-                        steady_only: bool = False) -> pg.PlotDataItem | None:
+                        steady_only: bool = False, count: bool = False) -> pg.PlotDataItem | None:
     """Draw ``session``'s per-iteration ``phase`` times of ``variant`` on ``plot``,
     dashed and faded in the variant's colour (solid with ``dashed=False``).
 
     Returns the item (``None`` if the run has no such iterations); remove it with
-    ``plot.removeItem(item)``. ``steady_only`` leaves out the warm-up iterations.
+    ``plot.removeItem(item)``. ``steady_only`` leaves out the warm-up iterations; ``count``
+    numbers the iterations drawn 1, 2, 3, ... (see :func:`iteration_arrays`).
     """
-    x, y = iteration_arrays(session, variant, phase, steady_only)
+    x, y = iteration_arrays(session, variant, phase, steady_only, count)
     if x.size == 0:
         return None
     color = variant_qcolor(variant, 150 if dashed else 255)

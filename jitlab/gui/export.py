@@ -21,13 +21,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QPoint, QRect, QSize
-from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from jitlab.core import session as S
 from jitlab.core import stats
+from jitlab.gui.svg_flatten import flatten_transforms
 
 CSV_COLUMNS = ("variant", "kind", "iteration", "warmup", "round", "fwd_ms", "bwd_ms", "total_ms", "cpu_ms",
                "device_unit", "device_fwd_ms", "device_bwd_ms", "device_total_ms", "fwd_launches", "bwd_launches")
@@ -75,7 +76,28 @@ def write_atomic(path: str | os.PathLike, writer: Callable[[Path], None], overwr
     return path
 
 
+def file_mode() -> int:
+    """The mode a new file gets under the user's umask (``0o666 & ~umask``).
+
+    ``tempfile.mkstemp`` creates its file 0600 whatever the umask; the published file must not be.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o022)  # read it back (no other way off Linux), restored at once
+    os.umask(current)
+    return 0o666 & ~current
+
+
 def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
+    try:
+        os.chmod(tmp, file_mode())
+    except OSError:
+        pass
     if overwrite:
         os.replace(tmp, path)
         return
@@ -150,6 +172,115 @@ def export_svg(widget: QWidget, path: str | os.PathLike, overwrite: bool = False
                 item.setExportMode(False)
             painter.end()
     return write_atomic(path, write, overwrite)
+
+
+#: Margins and line spacing of the header above an exported chart (px).
+HEADER_MARGIN = 12
+HEADER_GAP = 4
+
+
+def _header_fonts() -> tuple[QFont, QFont]:
+    title = QFont()
+    title.setPointSize(12)
+    title.setBold(True)
+    body = QFont()
+    body.setPointSize(10)
+    return title, body
+
+
+def _header_height(lines: list[str]) -> int:
+    if not lines:
+        return 0
+    title, body = _header_fonts()
+    heights = [QFontMetrics(title).height()] + [QFontMetrics(body).height()] * (len(lines) - 1)
+    return HEADER_MARGIN * 2 + sum(heights) + HEADER_GAP * (len(lines) - 1)
+
+
+def _paint_chart(painter: QPainter, widgets: list[QWidget], header: list[str], width: int,
+                 below: QWidget | None = None) -> None:
+    """The header lines, then the widgets side by side under them, then ``below`` under those."""
+    title, body = _header_fonts()
+    y = HEADER_MARGIN
+    painter.setPen(QColor("#24292f"))
+    for k, line in enumerate(header):
+        font = title if k == 0 else body
+        painter.setFont(font)
+        h = QFontMetrics(font).height()
+        painter.drawText(QRect(HEADER_MARGIN, y, width - 2 * HEADER_MARGIN, h),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), line)
+        y += h + HEADER_GAP
+    top = _header_height(header)
+    x = 0
+    for widget in widgets:
+        if isinstance(widget, QGraphicsView):  # its render() draws the scene: into this widget's place
+            widget.render(painter, QRectF(x, top, widget.width(), widget.height()), widget.viewport().rect(),
+                          Qt.AspectRatioMode.IgnoreAspectRatio)
+        else:
+            QWidget.render(widget, painter, QPoint(x, top))
+        x += widget.width()
+    if below is not None:
+        QWidget.render(below, painter, QPoint(0, top + max(w.height() for w in widgets)))
+
+
+def _chart_size(widgets: list[QWidget], header: list[str], below: QWidget | None = None) -> QSize:
+    width = sum(w.width() for w in widgets)
+    height = _header_height(header) + max(w.height() for w in widgets)
+    if below is not None:
+        width, height = max(width, below.width()), height + below.height()
+    return QSize(width, height)
+
+
+def export_chart(widgets: list[QWidget], path: str | os.PathLike, fmt: str, header: list[str] | None = None,
+                 overwrite: bool = False, title: str = "jitlab chart", below: QWidget | None = None) -> Path:
+    """Save ``widgets`` (side by side) under the ``header`` lines, with ``below`` under them, as
+    ``"png"`` or ``"svg"``.
+
+    The SVG is rewritten in device coordinates (:func:`~jitlab.gui.svg_flatten.flatten_transforms`)
+    so that librsvg, ImageMagick and browsers draw the same thin lines.
+    """
+    header = list(header or [])
+    size = _chart_size(widgets, header, below)
+
+    def write_png(tmp: Path) -> None:
+        dpr = max(w.devicePixelRatioF() for w in widgets)
+        image = QImage(QSize(int(size.width() * dpr), int(size.height() * dpr)), QImage.Format.Format_ARGB32)
+        image.setDevicePixelRatio(dpr)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            _paint_chart(painter, widgets, header, size.width(), below)
+        finally:
+            painter.end()
+        if not image.save(str(tmp), "PNG"):
+            raise ExportError(f"{path}: the image could not be encoded")
+
+    def write_svg(tmp: Path) -> None:
+        gen = QSvgGenerator()
+        gen.setFileName(str(tmp))
+        gen.setSize(size)
+        gen.setViewBox(QRect(QPoint(0, 0), size))
+        gen.setResolution(widgets[0].logicalDpiX())
+        gen.setTitle(title)
+        gen.setDescription(" / ".join(header) or "exported by jitlab")
+        painter = QPainter()
+        if not painter.begin(gen):
+            raise ExportError(f"{path}: cannot start the SVG drawing")
+        items = [item for w in widgets for item in _export_items(w)]
+        try:
+            painter.fillRect(QRect(QPoint(0, 0), size), QColor("white"))
+            for item in items:  # symbols as vector shapes instead of cached pixmaps
+                item.setExportMode(True, {"antialias": True, "painter": painter, "resolutionScale": 1.0})
+            _paint_chart(painter, widgets, header, size.width(), below)
+        finally:
+            for item in items:
+                item.setExportMode(False)
+            painter.end()
+        text = tmp.read_text(encoding="utf-8")
+        tmp.write_text(flatten_transforms(text), encoding="utf-8")
+
+    return write_atomic(path, write_svg if fmt == "svg" else write_png, overwrite)
 
 
 def _export_items(widget: QWidget) -> list:

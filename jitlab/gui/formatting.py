@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jitlab.core.explain import check_text
 from jitlab.core.formatting import (DASH, HOST_DEPENDENT_MARK, UNRELIABLE_MARK, device_word,  # noqa: F401
                                     fmt_ms, fmt_ratio, fmt_share)
 
@@ -78,17 +79,8 @@ def host_word(unit: str | None) -> str:
 
 
 def fmt_check(record: dict[str, Any], name: str) -> str:
-    """Correctness check against eager's output."""
-    if name == "eager":
-        return "reference" if record.get("status") in ("ok", "stopped") else DASH
-    c = record.get("check")
-    if not c:
-        return DASH
-    if c.get("nonfinite"):
-        return f"NaN/Inf ×{c['nonfinite']}"
-    if c.get("max_abs_err") is None:
-        return "MISMATCH"
-    return ("ok " if c.get("ok") else "DIFF ") + f"{c['max_abs_err']:.1e}"
+    """Correctness check against eager's output, in words (``matches (rel. err. 2.4e-07)``, under "check vs eager")."""
+    return check_text(record.get("check"), name, record.get("status") or "", short=True) or DASH
 
 
 def fmt_bytes(n: int | float | None) -> str:

@@ -112,6 +112,10 @@ def absent_note(rec: dict[str, Any], variant: str, what: str) -> str:
         why.append(f"{variant} is {status}" + (f": {err.splitlines()[0]}" if err else ""))
     elif rec.get("graphs") is None and variant == "eager":
         why.append("eager runs op by op: there is no graph to show (its kernels are in the Kernels tab)")
+    elif rec.get("graphs") is None and status == "stopped":
+        why.append(f"the run was stopped before {variant}'s graphs and kernels were recorded (jitlab records "
+                   "them once a variant's measured iterations are done); run to the end, or with fewer "
+                   "iterations, to see them")
     elif rec.get("graphs") is None:
         why.append("nothing was introspected (the run used --no-introspect, or the variant ended early)")
     else:

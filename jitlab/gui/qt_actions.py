@@ -28,6 +28,9 @@ class ActionIds:
     Stop = "stop"
     LogY = "log_y"
     ClearRecent = "clear_recent"
+    RunnerPython = "runner_python"
+    UserGuide = "user_guide"
+    About = "about"
 
 
 def build_menus(window: "MainWindow") -> dict[str, QAction]:
@@ -74,12 +77,20 @@ def build_menus(window: "MainWindow") -> dict[str, QAction]:
     run_menu = bar.addMenu("&Run")
     run_menu.addAction(act(ActionIds.Run, "&Run", window.run, "Ctrl+R", "Run the checked variants"))
     run_menu.addAction(act(ActionIds.Stop, "&Stop", window.stop, "Ctrl+.", "Stop, keeping the measured iterations"))
+    run_menu.addSeparator()
+    run_menu.addAction(act(ActionIds.RunnerPython, "Runner &Interpreter…", window.choose_runner_python,
+                           tip="The Python (with torch) the variants run in, e.g. your own virtual environment"))
 
     view_menu = bar.addMenu("&View")
     log_y = act(ActionIds.LogY, "&Log Scale (timing)", window.timing.set_log_y, "Ctrl+L")
     log_y.setCheckable(True)
     window.timing.log_y.toggled.connect(log_y.setChecked)
     view_menu.addAction(log_y)
+
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(act(ActionIds.UserGuide, "&User Guide", window.show_user_guide, QKeySequence.StandardKey.HelpContents))
+    help_menu.addAction(act(ActionIds.About, "&About jitlab", window.show_about,
+                            tip="Versions of jitlab, Qt, the runners' Python and torch"))
 
     actions[ActionIds.ClearRecent] = QAction("Clear Recent", window)
     actions[ActionIds.ClearRecent].triggered.connect(window.clear_recent)

@@ -35,8 +35,27 @@ def text_selection(cursor: QTextCursor, background: str, full_width: bool = Fals
     return sel
 
 
+#: A text longer than this many lines is shown in pieces of this many lines, more as the view scrolls
+#: down (a traced LSTM's optimized graph is 1.4 million characters); Find searches the whole text.
+LAZY_LINES = 4000
+
+
+def _line_end(text: str, start: int, lines: int) -> int:
+    """The index just after the ``lines``-th newline from ``start`` (or the text's end)."""
+    pos = start
+    for _ in range(lines):
+        nxt = text.find("\n", pos)
+        if nxt < 0:
+            return len(text)
+        pos = nxt + 1
+    return pos
+
+
 class QtCodeEdit(QPlainTextEdit):
-    """Read-only monospace text with highlighting, clickable lines and marks."""
+    """Read-only monospace text with highlighting, clickable lines and marks.
+
+    A long text is loaded lazily, :data:`LAZY_LINES` at a time (see :meth:`load_more`).
+    """
 
     sig_line_clicked = Signal(int, int)
     """A click (not a drag) on ``(line, column)``, both 0-based."""
@@ -54,7 +73,11 @@ class QtCodeEdit(QPlainTextEdit):
         self._press: QPoint | None = None
         self._center_pending = False
         self._top_pending: int | None = None
+        self._full = ""
+        self._loaded = 0
+        self._lower: str | None = None
         self.viewport().setMouseTracking(True)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
     def set_text(self, text: str, language: str, fusion_lines: set[int] | None = None,
                  focus: tuple[str, ...] = ()) -> None:
@@ -64,16 +87,65 @@ class QtCodeEdit(QPlainTextEdit):
         self.clickable = set(fusion_lines or ())
         self._marks = {}
         self._center_pending, self._top_pending = False, None
-        self.setPlainText(text)  # highlights once, with the language and marks above
-        self.set_marks("fusion", [self._line_selection(n, FUSION_LINE_BG) for n in sorted(self.clickable)])
+        self._full, self._lower = text, None
+        self._loaded = _line_end(text, 0, LAZY_LINES)
+        self.setPlainText(text[:self._loaded])  # highlights once, with the language and marks above
+        self._mark_fusion_lines()
         for needle in focus:
-            cursor = self.document().find(needle)
-            if not cursor.isNull():
-                self.scroll_to_line(cursor.blockNumber())
+            at = text.find(needle)
+            if at >= 0:
+                self.load_more(upto=at + len(needle))
+                self.scroll_to_line(self.document().findBlock(at).blockNumber())
                 break
+
+    # ---- lazy loading of long texts
+
+    @property
+    def total_lines(self) -> int:
+        return self._full.count("\n") + (0 if self._full.endswith("\n") or not self._full else 1)
+
+    @property
+    def fully_loaded(self) -> bool:
+        return self._loaded >= len(self._full)
+
+    def full_text(self) -> str:
+        """The whole text, loaded or not."""
+        return self._full
+
+    def load_more(self, upto: int | None = None) -> bool:
+        """Append the next :data:`LAZY_LINES` lines (or everything up to character ``upto``); whether any were."""
+        if self.fully_loaded or (upto is not None and upto <= self._loaded):
+            return False
+        end = _line_end(self._full, self._loaded, LAZY_LINES)
+        if upto is not None:
+            end = max(end, _line_end(self._full, upto, 1))
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        keep = self.verticalScrollBar().value()
+        cursor.insertText(self._full[self._loaded:end])
+        self._loaded = end
+        self.verticalScrollBar().setValue(keep)
+        self._mark_fusion_lines()
+        return True
+
+    def ensure_line(self, line: int) -> None:
+        """Load the text at least up to ``line`` (0-based)."""
+        while self.document().blockCount() <= line + 1 and self.load_more():
+            pass
+
+    def _on_scrolled(self, value: int) -> None:
+        bar = self.verticalScrollBar()
+        if not self.fully_loaded and value >= bar.maximum() - 20:
+            self.load_more()
+
+    def _mark_fusion_lines(self) -> None:
+        count = self.document().blockCount()
+        self.set_marks("fusion", [self._line_selection(n, FUSION_LINE_BG) for n in sorted(self.clickable)
+                                  if n < count])
 
     def scroll_to_line(self, line: int, above: int = 2) -> None:
         """Scroll so that ``line`` is near the top (``above`` lines of context over it), again once laid out."""
+        self.ensure_line(line)
         self.setTextCursor(QTextCursor(self.document().findBlockByNumber(line)))
         self.verticalScrollBar().setValue(max(0, line - above))
         self._top_pending = None if self.isVisible() else max(0, line - above)
@@ -90,6 +162,7 @@ class QtCodeEdit(QPlainTextEdit):
 
     def mark_line(self, line: int, color: str = "#c8e1ff") -> None:
         """Mark one line and scroll it to the middle of the view (again once the view is laid out)."""
+        self.ensure_line(line)
         self.set_marks("target", [self._line_selection(line, color)])
         self.setTextCursor(QTextCursor(self.document().findBlockByNumber(line)))
         self.centerCursor()
@@ -122,7 +195,7 @@ class QtCodeEdit(QPlainTextEdit):
     # ---- find
 
     def find_all(self, needle: str) -> int:
-        """Mark every occurrence of ``needle`` (case-insensitive); returns how many."""
+        """Mark every occurrence of ``needle`` (case-insensitive) shown; returns how many the whole text has."""
         found = []
         if needle:
             cursor = self.document().find(needle, 0)
@@ -130,7 +203,11 @@ class QtCodeEdit(QPlainTextEdit):
                 found.append(text_selection(cursor, _FIND_BG))
                 cursor = self.document().find(needle, cursor)
         self.set_marks("find", found)
-        return len(found)
+        if not needle or self.fully_loaded:
+            return len(found)
+        if self._lower is None:
+            self._lower = self._full.lower()
+        return self._lower.count(needle.lower())
 
     def find_next(self, needle: str, backward: bool = False) -> bool:
         """Move to the next (previous) occurrence, wrapping around."""
@@ -139,6 +216,16 @@ class QtCodeEdit(QPlainTextEdit):
         flags = QTextDocument.FindFlag.FindBackward if backward else QTextDocument.FindFlag(0)
         if self.find(needle, flags):
             return True
+        if not backward and not self.fully_loaded:  # the next match may be in the part not shown yet
+            if self._lower is None:
+                self._lower = self._full.lower()
+            at = self._lower.find(needle.lower(), self._loaded)
+            if at >= 0:
+                self.load_more(upto=at + len(needle))
+                if self._marks.get("find"):
+                    self.find_all(needle)  # mark the newly shown matches too
+                if self.find(needle, flags):
+                    return True
         cursor = self.textCursor()
         cursor.movePosition(QTextCursor.MoveOperation.End if backward else QTextCursor.MoveOperation.Start)
         self.setTextCursor(cursor)

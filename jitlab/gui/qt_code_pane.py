@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWid
 from jitlab.gui import graph_sources as G
 from jitlab.gui.colors import ordered, variant_qcolor
 from jitlab.gui.kernel_names import short_name
-from jitlab.gui.qt_code_edit import HINT_STYLE, NOTE_STYLE, QtCodeEdit, QtFindBar, make_shortcut
+from jitlab.gui.qt_code_edit import HINT_STYLE, LAZY_LINES, NOTE_STYLE, QtCodeEdit, QtFindBar, make_shortcut
 
 
 class QtCodePane(QWidget):
@@ -152,7 +152,13 @@ class QtCodePane(QWidget):
                              doc.focus if doc else ())
         if self.links:
             self.editor.scroll_to_line(min(self.links), above=8)
-        self._set_note(doc.note if doc else note)
+        note = doc.note if doc else note
+        if not self.editor.fully_loaded:
+            total = self.editor.total_lines
+            lazy = (f"{total:,} lines: shown as you scroll down, {LAZY_LINES:,} at a time; Find (Ctrl+F) "
+                    "searches all of them")
+            note = f"{note}; {lazy}" if note else lazy
+        self._set_note(note)
         self._set_hint(doc.variant if doc else "")
         self._fill_companions(doc.companions if doc else [], doc.focus if doc else ())
         self._find_target = self.editor
@@ -165,7 +171,8 @@ class QtCodePane(QWidget):
         return (self.doc.variant, self.doc.key) if self.doc else None
 
     def text(self) -> str:
-        return self.editor.toPlainText()
+        """The whole document's text (a long one is shown lazily: see :meth:`QtCodeEdit.load_more`)."""
+        return self.editor.full_text()
 
     def fusion_line(self, group: int) -> int | None:
         """The first line that is a node of fusion group ``group``."""

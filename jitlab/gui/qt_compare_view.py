@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableView, QTabWidget,
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QTableView, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from jitlab.gui.colors import variant_qcolor
@@ -23,6 +23,10 @@ PHASE_TITLES = {"fwd": "forward", "bwd": "backward", "total": "total"}
 BOX_HALF = 0.15
 #: Variants whose medians differ more than this get a log time axis by default.
 LOG_SPREAD = 30.0
+#: Each time plot is at least this tall (px), so that its axis labels never overlap.
+MIN_PLOT_HEIGHT = 160
+#: Fixed width of every left axis (px): the plots' x axes line up.
+AXIS_WIDTH = 64
 
 
 def run_title(session: dict[str, Any]) -> str:
@@ -79,23 +83,29 @@ class QtCompareView(QWidget):
         self.timing = pg.GraphicsLayoutWidget()
         self.timing.setBackground("w")
         self.plots: dict[str, pg.PlotItem] = {}
+        self.timing.setMinimumHeight(2 * MIN_PLOT_HEIGHT + 60)
         for row, phase in enumerate(("fwd", "bwd")):
             plot = self.timing.addPlot(row=row, col=0)
-            plot.setTitle(f"{PHASE_TITLES[phase]} time per steady iteration (previous run dashed)")
-            plot.setLabel("left", f"{PHASE_TITLES[phase]} (ms)")
+            plot.setTitle(f"{PHASE_TITLES[phase]} time per steady iteration (previous run dashed)", color="k")
+            plot.setLabel("left", f"{PHASE_TITLES[phase]} (ms)", color="k")
             plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.getAxis("left").setWidth(AXIS_WIDTH)  # both plots' x axes start at the same place
+            plot.showGrid(y=True, alpha=0.25)
             self.plots[phase] = plot
         self.plots["bwd"].setXLink(self.plots["fwd"])
-        self.plots["bwd"].setLabel("bottom", "iteration")
-        self.legend = pg.LegendItem(labelTextColor="k", colCount=4)
-        self.timing.addItem(self.legend, row=2, col=0)  # below the plots: the curves stay uncovered
+        self.plots["bwd"].setLabel("bottom", "steady iteration (1 = each run's first measured one)", color="k")
+        self.legend = pg.LegendItem(labelTextColor="k", colCount=1)
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 255))
+        self.timing.addItem(self.legend, row=0, col=1, rowspan=2)  # beside the plots: the curves stay uncovered
         self.distribution = pg.GraphicsLayoutWidget()
         self.distribution.setBackground("w")
         self.box_plots: dict[str, pg.PlotItem] = {}
+        self.distribution.setMinimumHeight(MIN_PLOT_HEIGHT + 80)
         for col, phase in enumerate(("fwd", "bwd", "total")):
             plot = self.distribution.addPlot(row=0, col=col)
-            plot.setTitle(f"{PHASE_TITLES[phase]} (steady; previous dashed, left)")
-            plot.setLabel("left", "time (ms)")
+            plot.setTitle(f"{PHASE_TITLES[phase]} (steady)", color="k")
+            plot.setLabel("left", "time (ms)", color="k")
+            plot.getAxis("left").setWidth(AXIS_WIDTH)
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.showGrid(y=True, alpha=0.25)
             self.box_plots[phase] = plot
@@ -104,19 +114,20 @@ class QtCompareView(QWidget):
         self.table.setModel(self.table_model)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.caption = QLabel("Previous run dashed (and on the left of each pair); current run solid.")
+        self.caption.setStyleSheet("QLabel { color: #24292f; }")
         self.diff = QtGraphDiffView()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.timing, "Timing")
         self.tabs.addTab(self.distribution, "Distribution")
         self.tabs.addTab(self.diff, "Graph diff")
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.tabs)
-        split.addWidget(self.table)
-        split.setSizes([520, 160])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.table)
         self.log_y.toggled.connect(self._set_log)
         if a is not None and b is not None:
             self.set_sessions(a, b)
@@ -127,6 +138,7 @@ class QtCompareView(QWidget):
         self.title.setText(f"<b>previous</b> (dashed): {html.escape(run_title(c.previous))} &nbsp;&nbsp;→&nbsp;&nbsp; "
                            f"<b>current</b>: {html.escape(run_title(c.current))}")
         self.table_model.set_comparison(c)
+        self._fit_table()
         self._draw_timing()
         self._draw_distribution()
         self.diff.set_sessions(c.previous, c.current)
@@ -136,11 +148,28 @@ class QtCompareView(QWidget):
         else:
             self._set_log(wide)
 
+    def clear(self) -> None:
+        """Forget the comparison shown."""
+        self.comparison = None
+        self.title.setText("")
+        self.table_model.set_comparison(None)
+        for plot in (*self.plots.values(), *self.box_plots.values()):
+            plot.clear()
+        self.legend.clear()
+        self.items = {}
+
     def vs_previous(self) -> dict[str, str]:
         """The table's "vs previous" column (variant → text)."""
         return self.comparison.column() if self.comparison else {}
 
     # ---- private
+
+    def _fit_table(self) -> None:
+        """Every row of the "vs previous" table shown, without a scroll bar."""
+        self.table.resizeRowsToContents()
+        rows = self.table_model.rowCount()
+        height = self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in range(rows))
+        self.table.setFixedHeight(height + 2 * self.table.frameWidth() + 2)
 
     def _draw_timing(self) -> None:
         for plot in self.plots.values():
@@ -152,7 +181,8 @@ class QtCompareView(QWidget):
         for variant in c.variants:
             for phase, plot in self.plots.items():
                 for which, session, dashed in (("previous", c.previous, True), ("current", c.current, False)):
-                    item = add_previous_series(plot, session, variant, phase, which, dashed, steady_only=True)
+                    item = add_previous_series(plot, session, variant, phase, which, dashed, steady_only=True,
+                                               count=True)
                     if item is not None:
                         self.items[(variant, phase, which)] = item
                         if phase == "fwd":

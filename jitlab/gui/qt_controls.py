@@ -19,7 +19,7 @@ from jitlab.gui.formatting import device_text
 from jitlab.gui.paths import Preferences
 
 AUTO_DEVICE = "auto"
-_PREF_KEYS = ("device", "variants", "mode", "iters", "warmup", "timeout")
+_PREF_KEYS = ("device", "variants", "mode", "iters", "warmup", "timeout", "stall_timeout")
 
 
 class QtControls(QWidget):
@@ -81,6 +81,16 @@ class QtControls(QWidget):
         self.timeout.setValue(DEFAULTS["timeout"])
         self.timeout.setToolTip("seconds of work a variant may take before its runner is killed")
 
+        self.stall_timeout = QDoubleSpinBox()
+        self.stall_timeout.setRange(0, 1e6)
+        self.stall_timeout.setDecimals(0)
+        self.stall_timeout.setSuffix(" s")
+        self.stall_timeout.setSpecialValueText("never")
+        self.stall_timeout.setValue(DEFAULTS["stall_timeout"])
+        self.stall_timeout.setToolTip(
+            "a variant that makes no progress (no iteration, no status) for this long is reported as hung,\n"
+            "with the line its Python stack was on, and stopped; torch.compile's first call gets five times as long")
+
         self.run_button = QPushButton("Run")
         self.run_button.setObjectName("runButton")
         self.run_button.setToolTip("Run (Ctrl+R)")
@@ -100,6 +110,7 @@ class QtControls(QWidget):
         form.addRow("Iterations", self.iters)
         form.addRow("Warm-up", self.warmup)
         form.addRow("Timeout", self.timeout)
+        form.addRow("Hung after", self.stall_timeout)
         self.cpu_fusion = QCheckBox("CPU fusion (diagnostic)")
         self.cpu_fusion.setToolTip(
             "Let NNC fuse on CPU through its interpreter (this torch has no LLVM), so that fusion groups can be\n"
@@ -199,6 +210,7 @@ class QtControls(QWidget):
             "target": self.target.currentData(), "device": device,
             "variants": self.checked_variants(), "mode": self.mode.currentData(), "iters": self.iters.value(),
             "warmup": self.warmup.value(), "timeout": float(self.timeout.value()),
+            "stall_timeout": float(self.stall_timeout.value()),
             "cpu_fusion": self.cpu_fusion.isChecked(),
         }
 
@@ -213,7 +225,8 @@ class QtControls(QWidget):
             self.mode.setCurrentIndex(self.mode.findData(values["mode"]))
         if values.get("cpu_fusion") is not None:
             self.cpu_fusion.setChecked(bool(values["cpu_fusion"]))
-        for key, widget in (("iters", self.iters), ("warmup", self.warmup), ("timeout", self.timeout)):
+        for key, widget in (("iters", self.iters), ("warmup", self.warmup), ("timeout", self.timeout),
+                            ("stall_timeout", self.stall_timeout)):
             if values.get(key) is not None:
                 widget.setValue(type(widget.value())(values[key]))
         if values.get("device"):
@@ -225,9 +238,10 @@ class QtControls(QWidget):
             elif idx >= 0:
                 self.device.setCurrentIndex(idx)
         if values.get("target") is not None:
-            idx = self.target.findData(values["target"])
+            name = canonical_target(str(values["target"]))
+            idx = self.target.findData(name)
             if idx < 0:
-                self.target.addItem(target_label(str(values["target"])), values["target"])
+                self.target.addItem(target_label(name), name)
                 idx = self.target.count() - 1
             self.target.setCurrentIndex(idx)
 
@@ -237,17 +251,19 @@ class QtControls(QWidget):
             values["variants"] = prefs.get("run/variants", [], list)
         self.apply({k: v for k, v in values.items() if v not in (None, "", [])})
 
-    def save(self, prefs: Preferences) -> None:
+    def save(self, prefs: Preferences, skip: set[str] | frozenset[str] = frozenset()) -> None:
+        """Save the run settings as preferences, except the keys in ``skip`` (which keep their saved value)."""
         values = self.values()
         for key in _PREF_KEYS:
-            prefs.set(f"run/{key}", values[key])
+            if key not in skip:
+                prefs.set(f"run/{key}", values[key])
 
     # ---- state
 
     def set_running(self, running: bool, can_run: bool = True) -> None:
         self.run_button.setEnabled(not running and can_run and bool(self.checked_variants()))
         self.stop_button.setEnabled(running)
-        for w in (self.target, self.device, self.mode, self.iters, self.warmup, self.timeout,
+        for w in (self.target, self.device, self.mode, self.iters, self.warmup, self.timeout, self.stall_timeout,
                   *self.variant_boxes.values()):
             w.setEnabled(not running)
 
@@ -266,6 +282,13 @@ def _same_target(name: str, wanted: str) -> bool:
         n = "default" if n in ("target", "default") else n.removeprefix("target_")
         return n
     return norm(name) == norm(wanted)
+
+
+def canonical_target(name: str) -> str:
+    """The probe's name of a target given as ``small``, ``target_small`` or ``target`` (-> ``default``)."""
+    if name == "target":
+        return "default"
+    return name[len("target_"):] if name.startswith("target_") and len(name) > len("target_") else name
 
 
 def target_label(name: str) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout, QWidget
 
 from jitlab.core import stats
+from jitlab.gui.chart_style import set_label, set_title, style_plot
 from jitlab.gui.colors import variant_color, variant_qcolor
 from jitlab.gui.run_model import RunModel
 from jitlab.gui.throttle import ThrottledRedraw
@@ -54,12 +55,16 @@ class QtDistributionView(QWidget):
         group = QButtonGroup(self)
         group.addButton(self.box_button)
         group.addButton(self.hist_button)
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setToolTip("Logarithmic time axis: variants 100x apart, or a long tail, stay readable")
         note = QLabel("steady-state iterations (warm-up excluded)")
         note.setStyleSheet("color: gray")
         top = QHBoxLayout()
         top.setContentsMargins(4, 2, 4, 0)
         top.addWidget(self.box_button)
         top.addWidget(self.hist_button)
+        top.addSpacing(12)
+        top.addWidget(self.log_scale)
         top.addSpacing(12)
         top.addWidget(note)
         top.addStretch(1)
@@ -69,8 +74,9 @@ class QtDistributionView(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         for col, phase in enumerate(stats.PHASES):
             plot = self.graphics.addPlot(row=0, col=col)
-            plot.setTitle(PHASE_TITLES[phase])
-            plot.setLabel("left", "time (ms)")
+            style_plot(plot)
+            set_title(plot, PHASE_TITLES[phase])
+            set_label(plot, "left", "time (ms)")
             for side in ("left", "bottom"):
                 plot.getAxis(side).enableAutoSIPrefix(False)
             plot.showGrid(y=True, alpha=0.25)
@@ -82,6 +88,7 @@ class QtDistributionView(QWidget):
 
         self.throttle = ThrottledRedraw(self, self.redraw, REDRAW_MS)
         self.hist_button.toggled.connect(self._on_mode_toggled)
+        self.log_scale.toggled.connect(lambda _on: self.redraw())
         model.sig_reset.connect(self.throttle.now)
         model.sig_iterations_added.connect(self.throttle.mark)
         model.sig_finished.connect(self.throttle.now)
@@ -99,6 +106,11 @@ class QtDistributionView(QWidget):
             data = {name: self.model.series[name].phase(phase) for name in self.model.variants
                     if name in self.model.series}
             data = {k: v for k, v in data.items() if v.size}
+            log = self.log_scale.isChecked()
+            if log:  # drawn as log10(ms) on a linear axis whose labels read 10^k
+                data = {k: np.log10(v[v > 0]) for k, v in data.items() if (v > 0).any()}
+            plot.getAxis("left").setLogMode(log and self.mode == "box")
+            plot.getAxis("bottom").setLogMode(log and self.mode != "box")
             if self.mode == "box":
                 self._draw_boxes(plot, data)
             else:
@@ -118,7 +130,7 @@ class QtDistributionView(QWidget):
         axis = plot.getAxis("bottom")
         axis.setTicks([[(i, n) for i, n in enumerate(names)]])
         plot.setLabel("bottom", "")
-        plot.setLabel("left", "time (ms)")
+        set_label(plot, "left", "time (ms, log scale)" if self.log_scale.isChecked() else "time (ms)")
         for i, name in enumerate(names):
             b = box_stats(data[name]) if name in data else None
             if b is None:
@@ -144,8 +156,8 @@ class QtDistributionView(QWidget):
 
     def _draw_histograms(self, plot: pg.PlotItem, data: dict[str, np.ndarray]) -> None:
         plot.getAxis("bottom").setTicks(None)
-        plot.setLabel("bottom", "time (ms)")
-        plot.setLabel("left", "iterations")
+        set_label(plot, "bottom", "time (ms, log scale)" if self.log_scale.isChecked() else "time (ms)")
+        set_label(plot, "left", "iterations")
         if not data:
             return
         allv = np.concatenate(list(data.values()))

@@ -117,7 +117,7 @@ class QtGraphDiffView(QWidget):
     def refresh(self) -> None:
         variant, key = self.variant_box.currentText(), self.doc_box.currentData()
         if not (self.previous and self.current and variant and key):
-            self._show([], "nothing to compare: the two runs have no variant in common")
+            self._show([], self._why_nothing(variant))
             return
         a = G.document(self.previous, variant, key)
         b = G.document(self.current, variant, key)
@@ -127,6 +127,21 @@ class QtGraphDiffView(QWidget):
         self._show(self.rows, note)
 
     # ---- private
+
+    def _why_nothing(self, variant: str) -> str:
+        """Precisely why there is nothing to diff: no variant in common, or no graphs on one side."""
+        if not (self.previous and self.current):
+            return "nothing to compare"
+        if not variant:
+            return "nothing to compare: the two runs have no variant in common"
+        why = []
+        for which, session in (("previous", self.previous), ("current", self.current)):
+            rec = (session.get("variants") or {}).get(variant) or {}
+            if not any(d.text for d in G.documents(session, variant)):
+                why.append(f"the {which} run has none: {G.absent_note(rec, variant, 'graph')}")
+        if not why:
+            why.append("the two runs recorded no graph of the same kind")
+        return f"no graph of {variant} to compare: " + "; ".join(why)
 
     def _fill_documents(self, _index: int = 0, key: str | None = None) -> None:
         variant = self.variant_box.currentText()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QFileDialog, QMainWindow, QScrollArea, QSplitter,
 from jitlab.core.session import SessionError
 from jitlab.core.settings import InputError
 from jitlab.gui import export
+from jitlab.gui.chart_context import chart_header
 from jitlab.gui.formatting import first_line
 from jitlab.gui.paths import Preferences
 from jitlab.gui.qt_actions import ActionIds, build_menus
@@ -49,11 +50,17 @@ class MainWindow(QMainWindow):
     def __init__(self, prefs: Preferences | None = None, python: str | None = None) -> None:
         super().__init__()
         self.prefs = prefs or Preferences()
-        self.bench = Workbench(python, self)
+        #: ``--python`` applies to this launch; otherwise the interpreter chosen in Run ▸ Runner Interpreter.
+        self.python_from_command_line = python is not None
+        self.bench = Workbench(python or self.prefs.get("run/python", None, str) or None, self)
         self.model = self.bench.model
         self.error_dialog: QtErrorDialog | None = None
         self._viewing_session = False
         self._close_deadline = 0
+        #: Run settings given on the app's command line: they apply to this launch and are never saved.
+        self.launch_overrides: set[str] = set()
+        self._probe_summary = ""
+        self.about_box = None
         self.setWindowTitle("jitlab")
         self.setAcceptDrops(True)
         self.resize(1400, 900)
@@ -130,7 +137,7 @@ class MainWindow(QMainWindow):
         self.bench.sig_module_error.connect(self._on_module_error)
         self.bench.sig_probed.connect(self._on_probed)
         self.bench.sig_devices.connect(self._on_devices)
-        self.bench.sig_run_started.connect(self._update_run_state)
+        self.bench.sig_run_started.connect(self._on_run_started)
         self.bench.sig_run_finished.connect(self._on_run_finished)
         self.bench.sig_autosaved.connect(self._on_autosaved)
         self.bench.sig_autosaved.connect(lambda _path, _error: self.runs.refresh())
@@ -140,6 +147,8 @@ class MainWindow(QMainWindow):
         self.model.sig_finished.connect(self._show_reliability)
         self.model.sig_stats_changed.connect(self._show_reliability)  # live figures, about once a second
         self.runs.sig_open_requested.connect(self.open_path)
+        # The Runs tab has its own table: the statistics table would only squeeze the comparison.
+        self.tabs.currentChanged.connect(lambda _i: self.stats.setVisible(self.tabs.currentWidget() is not self.runs))
         self._restore_prefs()
         self._update_run_state()
 
@@ -236,7 +245,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(1)
         self.tabs.setCurrentWidget(self.timing_tab)
         self._viewing_session = False
-        self.controls.save(self.prefs)
+        self.controls.save(self.prefs, self.launch_overrides)
         self.prefs.sync()  # now, rather than in the middle of the run
         self.statusBar().showMessage("Running…")
 
@@ -256,6 +265,47 @@ class MainWindow(QMainWindow):
             self.actions[key].setEnabled(has)
         for key in (ActionIds.Save, ActionIds.ExportCsv):  # the data are final (and auto-saved) at the end
             self.actions[key].setEnabled(has and not running)
+
+    # ---- runner interpreter and help
+
+    def set_runner_python(self, python: str | None, remember: bool = True) -> bool:
+        """Use ``python`` for the runners (None: the app's own); remembered for the next launches."""
+        try:
+            self.bench.set_python(python)
+        except InputError as exc:
+            self.banner.show_error({"message": str(exc)})
+            return False
+        if remember:
+            self.prefs.set("run/python", python or "")
+        self.statusBar().showMessage(f"Runners now use {python or 'the app’s own Python'}", 8000)
+        return True
+
+    def choose_runner_python(self) -> None:
+        start = self.bench.python or self.prefs.get("paths/last_dir", str(Path.home()), str)
+        path, _ = QFileDialog.getOpenFileName(self, "Runner interpreter (a Python with torch)", start)
+        if path:
+            self.set_runner_python(path)
+
+    def show_user_guide(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from jitlab.gui.about import GUIDE
+
+        if GUIDE.exists() and QDesktopServices.openUrl(QUrl.fromLocalFile(str(GUIDE))):
+            return
+        self.statusBar().showMessage(f"The user guide is docs/index.md in jitlab's source ({GUIDE})", 15000)
+
+    def show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        from jitlab.gui.about import about_html
+
+        env = (self.model.session or {}).get("env") or {}
+        self.about_box = QMessageBox(QMessageBox.Icon.Information, "About jitlab",
+                                     about_html(env, self.bench.python), QMessageBox.StandardButton.Ok, self)
+        self.about_box.setTextFormat(Qt.TextFormat.RichText)
+        self.about_box.show()
 
     # ---- saving and exporting (the choose_* methods ask for a path; the others take one)
 
@@ -277,14 +327,16 @@ class MainWindow(QMainWindow):
             view.redraw()
             widget = view.export_widget()
             widget.ci.layout.activate()
+            widgets = [widget]
             below = None
             if which == "timing":
+                view.speedups.redraw()
+                widgets.append(view.speedups)
                 self.breakdown.refresh()
                 below = self.breakdown
-            if fmt == "svg":
-                out = export.export_svg(widget, path, overwrite, title=f"jitlab {which} chart", below=below)
-            else:
-                out = export.export_png(widget, path, overwrite, below=below)
+            header = chart_header(self.model.session, which) if self.model.session else []
+            out = export.export_chart(widgets, path, fmt, header, overwrite, title=f"jitlab {which} chart",
+                                      below=below)
         finally:
             self.tabs.setCurrentWidget(shown)
         self.statusBar().showMessage(f"Chart saved to {out}", 8000)
@@ -357,15 +409,23 @@ class MainWindow(QMainWindow):
         if problem:
             self.controls.set_probe_note(problem, error=True)
             return
-        self.controls.set_probe_note(f"{n} target{'s' if n != 1 else ''} · {len(msg.get('devices') or [])} "
-                                     f"device(s) · ready to run")
+        self._probe_summary = f"{n} target{'s' if n != 1 else ''} · {len(msg.get('devices') or [])} device(s)"
+        self.controls.set_probe_note(self._probe_summary + (" · running" if self.bench.running else " · ready to run"))
 
     def _on_devices(self, devices: list) -> None:
         if devices:
             self.controls.set_devices(devices)
 
+    def _on_run_started(self) -> None:
+        self._update_run_state()
+        if self._probe_summary:
+            self.controls.set_probe_note(self._probe_summary + " · running")
+
     def _on_run_finished(self, session: dict) -> None:
         self._update_run_state()
+        if self._probe_summary:  # no "ready to run" over a finished run: what it was, and that it can run again
+            state = "stopped" if session["settings"].get("stopped") else "run finished"
+            self.controls.set_probe_note(f"{self._probe_summary} · {state}; Run again to repeat")
         cond = self.bench.controller.conductor
         if cond is not None and cond.fatal_error and not any(v["status"] == "ok" for v in session["variants"].values()):
             self.banner.show_error(cond.fatal_error, prefix="Nothing could run: ")
@@ -417,7 +477,7 @@ class MainWindow(QMainWindow):
         self.prefs.set("window/main_split", self.main_split.saveState())
         self.prefs.set("window/right_split", self.right_split.saveState())
         if not self._viewing_session:  # a viewed session's settings are not the user's choices
-            self.controls.save(self.prefs)
+            self.controls.save(self.prefs, self.launch_overrides)
         self.prefs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

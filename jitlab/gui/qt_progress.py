@@ -9,6 +9,7 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from jitlab.core.explain import explain, warmup_notes
 from jitlab.core.formatting import placement_text
 from jitlab.gui.colors import variant_color
 from jitlab.gui.formatting import fmt_bytes
@@ -192,8 +193,10 @@ class QtProgressView(QWidget):
         lines.append(f"{st.get('mode')} mode · {kind}")
         notes: list[str] = []
         for name, rec in session["variants"].items():
-            notes += [f"{name}: {n}" for n in rec.get("notes", []) + rec.get("warnings", [])]
+            notes += [f"{name}: {explain(n)}" for n in rec.get("notes", []) + rec.get("warnings", [])]
         notes += list(session.get("warnings", [])) + list(sched.get("notes", []))
+        if not self.model.running:
+            notes += warmup_notes(session)
         text = "<br>".join(html.escape(line) for line in lines if line)
         if notes:
             items = "".join(f"<li>{html.escape(n)}</li>" for n in dict.fromkeys(notes))

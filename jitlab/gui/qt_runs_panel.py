@@ -21,6 +21,10 @@ EMPTY_HINT = ("“Current vs previous run” compares the run shown now with the
               "graphs.")
 
 
+#: Height (px) of the Runs list while a comparison is shown: the comparison gets the rest.
+COMPARING_LIST_HEIGHT = 120
+
+
 class QtRunsPanel(QWidget):
     """The Runs list of ``folder`` and the comparison of two runs.
 
@@ -62,7 +66,7 @@ class QtRunsPanel(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.error)
         right_layout.addWidget(self.stack, 1)
-        split = QSplitter(Qt.Orientation.Vertical)
+        self.split = split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.runs)
         split.addWidget(right)
         split.setSizes([220, 600])
@@ -81,12 +85,18 @@ class QtRunsPanel(QWidget):
         """The run shown in the main window ("compare with current run" uses it)."""
         self.current = session
         self.runs.set_has_current(session is not None)
+        c = self.compare_view.comparison
+        if c is not None and session is not None and session is not c.current and session is not c.previous:
+            self.compare_view.clear()  # another session is open: its comparison is not this one
+            self.stack.setCurrentWidget(self.hint)
 
     def compare(self, a: dict[str, Any], b: dict[str, Any]) -> None:
         """Overlay two sessions (the earlier one dashed)."""
         self.error.hide()
         self.compare_view.set_sessions(a, b)
         self.stack.setCurrentWidget(self.compare_view)
+        total = sum(self.split.sizes()) or 820
+        self.split.setSizes([min(COMPARING_LIST_HEIGHT, total // 4), total - min(COMPARING_LIST_HEIGHT, total // 4)])
 
     def compare_with_previous(self) -> bool:
         """Compare the current run with the last saved run of the same module (and target)."""

@@ -31,8 +31,8 @@ COLUMNS = (
     ("variant", "Variant"), ("status", "Status"), ("fwd", "fwd ms (IQR)"), ("bwd", "bwd ms (IQR)"),
     ("total", "total ms (IQR)"), ("device", "device ms (IQR)"), ("host", "host ms"),
     ("speedup", "speedup vs eager [95% CI]"), ("speedup_device", "speedup on device time [95% CI]"),
-    ("min", "min ms"), ("build", "build ms"), ("first", "1st call ms"), ("check", "check"),
-    ("memory", "peak device mem"),
+    ("min", "min ms"), ("build", "build ms"), ("first", "1st call ms"), ("check", "check vs eager"),
+    ("memory", "peak mem"),
 )
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 MESSAGE_COLUMN = COLUMN_KEYS.index("fwd")
@@ -276,6 +276,11 @@ class QtStatsTable(QWidget):
         for i, row in enumerate(self.table_model.rows):
             if row["failure"]:
                 self.view.setSpan(i, MESSAGE_COLUMN, 1, len(COLUMNS) - MESSAGE_COLUMN)
+        # no device memory on CPU: an empty column would take the widest place (it is the last)
+        session = self.model.session
+        has_memory = session is not None and any(
+            v.get("peak_memory_bytes") is not None for v in session["variants"].values())
+        self.view.setColumnHidden(COLUMN_KEYS.index("memory"), not has_memory)
 
     def _on_clicked(self, index: QModelIndex) -> None:
         if not index.isValid() or index.row() >= len(self.table_model.rows):

@@ -20,10 +20,13 @@ import warnings
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout,
+                               QWidget)
 
 from jitlab.gui import conditions as C
+from jitlab.gui.chart_style import IterationAxis, robust_upper, set_label, set_title, style_plot
 from jitlab.gui.colors import WARMUP_BRUSH, variant_color, variant_qcolor
+from jitlab.gui.qt_speedup_plot import QtSpeedupPlot
 from jitlab.gui.run_model import RunModel
 from jitlab.gui.throttle import ThrottledRedraw
 
@@ -43,6 +46,8 @@ ROW_STRETCH = (3, 3, 2)
 #: clock, and hollow symbols of different shapes stay apart where filled ones would hide each other.
 COND_SYMBOLS = {"eager": "o", "script": "s", "trace": "t", "compile": "d"}
 X_LABEL = "measured iteration  (warm-up before 0)"
+#: Most outliers drawn at the top edge of a row, per variant.
+MAX_EDGE_POINTS = 2000
 #: Width of every left axis, so the x-linked rows line up whatever their tick labels ("0.2", "1980").
 AXIS_WIDTH = 64
 
@@ -103,33 +108,48 @@ class QtTimingPlot(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.regions: dict[str, pg.LinearRegionItem] = {}
         self.cursor_lines: dict[str, pg.InfiniteLine] = {}
+        self._edge_items: dict[str, list[pg.PlotDataItem]] = {}
+        #: The y range is chosen robustly (spikes drawn at the top edge) until the user zooms or pans.
+        self.robust_y = True
         for row, phase in enumerate(("fwd", "bwd")):
-            plot = self.graphics.addPlot(row=row, col=0)
-            plot.setLabel("left", f"{PHASE_TITLES[phase]} (ms)")
+            plot = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": IterationAxis("bottom")})
+            style_plot(plot)
+            set_label(plot, "left", f"{PHASE_TITLES[phase]} (ms)")
             plot.getAxis("left").enableAutoSIPrefix(False)  # milliseconds stay milliseconds
             plot.getAxis("left").setWidth(AXIS_WIDTH)
-            plot.setTitle(f"{PHASE_TITLES[phase]} time per iteration")
+            set_title(plot, f"{PHASE_TITLES[phase]} time per iteration")
+            plot.getViewBox().sigRangeChangedManually.connect(self._on_user_range)
             # no grid: pyqtgraph's grid costs ~18 ms a frame; the hover readout gives exact values
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
             region, line = _add_overlays(plot)
             self.plots[phase], self.regions[phase], self.cursor_lines[phase] = plot, region, line
         self.plots["bwd"].setXLink(self.plots["fwd"])
-        self.plots["bwd"].setLabel("bottom", X_LABEL)
+        self.x_label = X_LABEL
+        set_label(self.plots["bwd"], "bottom", X_LABEL)
         self._build_conditions_plot()
-        self.legend = self.plots["fwd"].addLegend(offset=(-10, 10), labelTextColor="k", brush=pg.mkBrush(255, 255, 255, 200))
-        self.warmup_label = pg.TextItem("", color=(90, 90, 90), anchor=(0, 0))
-        self.plots["fwd"].addItem(self.warmup_label, ignoreBounds=True)
+        # beside the plots, opaque: it never covers a curve
+        self.legend = pg.LegendItem(labelTextColor="#24292f", brush=pg.mkBrush(255, 255, 255, 255),
+                                    pen=pg.mkPen("#d0d7de"))
+        self.graphics.addItem(self.legend, row=0, col=1)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+        self.graphics.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.speedups = QtSpeedupPlot(model)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addWidget(self.graphics, 1)
+        self.charts = QSplitter(Qt.Orientation.Horizontal)
+        self.charts.addWidget(self.graphics)
+        self.charts.addWidget(self.speedups)
+        self.charts.setStretchFactor(0, 3)
+        self.charts.setStretchFactor(1, 1)
+        self.charts.setChildrenCollapsible(False)
+        layout.addWidget(self.charts, 1)
 
         self.throttle = ThrottledRedraw(self, self.redraw, REDRAW_MS)
         self._hover = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
         self.log_y.toggled.connect(self._on_log_toggled)
-        self.plots["fwd"].getViewBox().sigRangeChanged.connect(self._place_warmup_label)
         model.sig_reset.connect(self._rebuild)
         model.sig_iterations_added.connect(self.throttle.mark)
         model.sig_samples_added.connect(self.throttle.mark)
@@ -153,8 +173,6 @@ class QtTimingPlot(QWidget):
                     item.setSymbol("o" if few else None)
                     if not key.endswith(WARM):
                         item.setPen(pg.mkPen(variant_color(name), width=2 if few else 1))
-            if series.measured_count and name not in self._warm_unbounded:
-                self._unbound_warmup(name)
             x = np.arange(series.measured_count, dtype=float)
             xw = np.arange(-lead, 0, dtype=float)
             for phase, y in (("fwd", series.fwd), ("bwd", series.bwd)):
@@ -162,6 +180,7 @@ class QtTimingPlot(QWidget):
                 _set(curves[phase + WARM], xw, y[:lead])
         self._update_backward_title()
         self._update_warmup()
+        self._apply_robust_y()
         self._redraw_conditions()
 
     def set_log_y(self, on: bool) -> None:
@@ -215,41 +234,106 @@ class QtTimingPlot(QWidget):
                     it.setClipToView(True)
                     plot.addItem(it)
                 curves[phase], curves[phase + WARM] = item, warm
-            self.legend.removeItem(curves["bwd"])  # one legend entry per variant
+            self.legend.addItem(curves["fwd"], name)  # one legend entry per variant
             self.curves[name] = curves
         if self.model.variants:
-            self.legend.addItem(self._warm_sample, "warm-up (not measured)")
+            self.legend.addItem(self._warm_sample, "warm-up (first call, profiling, settling)")
         self._rebuild_conditions()
-        self.redraw()
+        self.robust_y = True
         for plot in self.plots.values():
             plot.enableAutoRange()
+        self.redraw()
         self._fit_conditions_y()
 
-    def _unbound_warmup(self, name: str) -> None:
-        """Once a variant has measured iterations, scale the axes to them: a first call that is
-        1000x slower (compile) would otherwise flatten every steady-state curve (log-y shows both)."""
-        self._warm_unbounded.add(name)
+    def _on_user_range(self, *_args) -> None:
+        """The user zoomed or panned: their range stays (the plot's "A" button shows everything)."""
+        self.robust_y = False
+        for phase in self.plots:
+            self._set_edges(phase, [])
+
+    def _apply_robust_y(self) -> None:
+        """A linear y range that fits every variant's typical iterations; spikes above it sit at the top edge.
+
+        One 1500 ms spike would otherwise flatten medians of 0.3-6 ms into a line at zero. Log scale
+        (and a zoom by the user) shows the true range instead.
+        """
+        if self.log_y.isChecked() or not self.robust_y:
+            for phase in self.plots:
+                self._set_edges(phase, [])
+            return
         for phase, plot in self.plots.items():
-            item, view = self.curves[name][phase + WARM], plot.getViewBox()
-            if item in getattr(view, "addedItems", []):  # what addItem(ignoreBounds=True) leaves out
-                view.addedItems.remove(item)
-                view.updateAutoRange()
+            arrays, points = [], []
+            for name in self.model.variants:
+                series = self.model.series.get(name)
+                if series is None or not series.n:
+                    continue
+                y = series.fwd if phase == "fwd" else series.bwd
+                meas = ~series.warmup
+                arrays.append(y[meas] if meas.any() else y[1:] if series.n > 1 else y)
+            top = robust_upper(arrays)
+            if top is None:
+                self._set_edges(phase, [])
+                continue
+            plot.enableAutoRange(axis="y", enable=False)
+            plot.setYRange(0.0, top, padding=0)
+            edge_y = top / 1.04
+            for name in self.model.variants:
+                series = self.model.series.get(name)
+                if series is None or not series.n:
+                    continue
+                y = series.fwd if phase == "fwd" else series.bwd
+                meas = ~series.warmup
+                lead = series.leading_warmup
+                ym, yw = y[meas], y[:lead]
+                xm = np.flatnonzero(ym > top)[:MAX_EDGE_POINTS].astype(float)
+                xw = (np.flatnonzero(yw > top)[:MAX_EDGE_POINTS] - lead).astype(float)
+                for xs, alpha in ((xm, 255), (xw, 120)):
+                    if xs.size:
+                        points.append((xs, np.full(xs.size, edge_y), variant_qcolor(name, alpha)))
+            self._set_edges(phase, points)
+
+    def _set_edges(self, phase: str, points: list) -> None:
+        """Draw ``(x, y, colour)`` groups at the top edge of one row (one item per colour)."""
+        items = self._edge_items.setdefault(phase, [])
+        while len(items) < len(points):
+            item = pg.PlotDataItem(pen=None, symbol="t1", symbolSize=9, symbolPen=None)
+            item.setZValue(20)
+            self.plots[phase].addItem(item, ignoreBounds=True)
+            items.append(item)
+        for k, item in enumerate(items):
+            xs, ys, color = points[k] if k < len(points) else (np.empty(0), np.empty(0), None)
+            key = (xs.size, float(ys[0]) if ys.size else None, color.rgba() if color is not None else None,
+                   float(xs[-1]) if xs.size else None)
+            if getattr(item, "_drawn", None) == key:  # unchanged: setData would rebuild every symbol
+                continue
+            item._drawn = key
+            if xs.size:
+                item.setData(xs, ys, symbolBrush=pg.mkBrush(color))
+            else:
+                item.setData([], [])
+
+    @property
+    def edge_points(self) -> dict[str, int]:
+        """How many iterations each row draws at its top edge (above the robust range)."""
+        return {phase: sum(0 if i.xData is None else len(i.xData) for i in items)
+                for phase, items in self._edge_items.items()}
 
     def _update_warmup(self) -> None:
-        """Shade the warm-up before the first round, as long as the longest variant's."""
+        """Shade the warm-up before the first round, as long as the longest variant's, and name it
+        under the axis (a label inside the plot would cover the curves)."""
         lead = max((series.leading_warmup for series in self.model.series.values()), default=0)
         for region in self.regions.values():
             region.setRegion((-lead - 0.5, -0.5))
             region.setVisible(lead > 0)
-        parts = ["first call" + (" (compile's includes compiling)" if "compile" in self.model.variants else ""),
-                 "profiling", "settling"]
-        self.warmup_label.setText(f"warm-up: {', '.join(parts)}" if lead else "")
+        text = (f"measured iteration   (shaded, before 0: {lead} warm-up iteration{'s' if lead != 1 else ''}, "
+                "not measured)") if lead else X_LABEL
+        if text != self.x_label:
+            self.x_label = text
+            cond_shown = self._metric is not None
+            for plot, shown in ((self.plots["bwd"], not cond_shown), (self.cond_plot, cond_shown)):
+                set_label(plot, "bottom", text)
+                plot.showLabel("bottom", shown)  # the title stays under the lowest row only
         self._warmup_start = -lead - 0.5
-        self._place_warmup_label()
-
-    def _place_warmup_label(self, *_args) -> None:
-        (x0, _x1), (_y0, y1) = self.plots["fwd"].getViewBox().viewRange()
-        self.warmup_label.setPos(max(x0, self._warmup_start), y1)
 
     def _update_backward_title(self) -> None:
         series = [s for s in self.model.series.values() if s.n]
@@ -263,6 +347,8 @@ class QtTimingPlot(QWidget):
             plot.setLogMode(x=False, y=on)
             plot.getAxis("left").setStyle(maxTextLevel=0 if on else 2)  # label decades only: 2..9 crowd
             plot.enableAutoRange()
+        self.robust_y = not on
+        self._apply_robust_y()
         self.sig_log_y_toggled.emit(on)
 
     def _on_mouse_moved(self, args) -> None:
@@ -313,14 +399,15 @@ class QtTimingPlot(QWidget):
         self._keys_of = -1  # how many samples self._keys was found in
         self._metric: str | None = None
         self._wanted: str | None = None
-        plot = self.graphics.addPlot(row=2, col=0)
+        plot = self.graphics.addPlot(row=2, col=0, axisItems={"bottom": IterationAxis("bottom")})
+        style_plot(plot)
         plot.setXLink(self.plots["fwd"])
         # x follows the timings only: fitted to its own points (the block ends) it would hide the
         # first and the warm-up iterations of the rows above
         plot.enableAutoRange(axis="x", enable=False)
         plot.getAxis("left").enableAutoSIPrefix(False)  # 1980 MHz, not 1.98 kMHz
         plot.getAxis("left").setWidth(AXIS_WIDTH)
-        plot.setLabel("bottom", X_LABEL)
+        set_label(plot, "bottom", X_LABEL)
         plot.setClipToView(True)
         region, line = _add_overlays(plot)
         plot.setMinimumHeight(0)
@@ -376,7 +463,7 @@ class QtTimingPlot(QWidget):
         self._set_conditions_row_shown(key is not None)
         if key is not None:
             self.cond_plot.setLabel("left", C.BY_KEY[key].axis_label)
-            self.cond_plot.setTitle(C.BY_KEY[key].title)
+            set_title(self.cond_plot, C.BY_KEY[key].title)
             self._redraw_conditions()
             self._fit_conditions_y()
 

@@ -23,6 +23,8 @@ from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
 from jitlab.engine import link as L
 from jitlab.engine.link import STOP_GRACE_S
+from jitlab.core.watchdog import Watchdog
+from jitlab.engine import hangs
 from jitlab.engine.placement import place
 from jitlab.gui.runner_pool import RunnerPool
 from jitlab.gui.runner_process import QtRunnerProcess
@@ -52,6 +54,7 @@ class _ConductorThread(threading.Thread):
         super().__init__(name="jitlab-conductor", daemon=True)
         self.conductor = conductor
         self.bridge = bridge
+        self.watchdog = Watchdog(conductor)
         self.inbox: queue.Queue = queue.Queue()
         conductor.listener = lambda event, variant, payload: bridge.sig_event.emit(event, variant, payload)
 
@@ -76,11 +79,23 @@ class _ConductorThread(threading.Thread):
                     expired = c.check_timeouts()
                     if expired:  # a step stuck in C code ignores SIGTERM: killed after the grace period
                         self.bridge.sig_stop.emit(expired)
+                    self._watch_hangs()
                 elif kind == "stop":
                     self.bridge.sig_stop.emit(c.stop())
             except Exception:  # noqa: BLE001 - reported in the GUI thread, which ends the run
                 self.bridge.sig_failed.emit(traceback.format_exc())
                 return
+
+
+    def _watch_hangs(self) -> None:
+        """Ask a runner that stopped making progress for its stack; then report it and stop it."""
+        ask, stop = self.watchdog.check()
+        for v in ask:
+            hangs.request_stack(self.conductor.pids.get(v))
+        for v in stop:
+            self.watchdog.report(v, hangs.read_stack(self.conductor.pids.get(v)))
+        if stop:
+            self.bridge.sig_stop.emit(stop)
 
 
 class RunController(QObject):

@@ -182,6 +182,27 @@ class Workbench(QObject):
         self.controller.stop()
 
     @property
+    def python(self) -> str | None:
+        """The runners' interpreter (None: ``$JITLAB_PYTHON`` or the app's own)."""
+        return self.pool.python
+
+    def set_python(self, python: str | None) -> None:
+        """Run the next runners with ``python``; idle runners of the old one are dropped, the module re-probed.
+
+        Raises
+        ------
+        InputError
+            During a run.
+        """
+        if self.controller.running:
+            raise InputError("stop the run before changing the runner interpreter")
+        self.pool.clear()
+        self.pool.python = self.prober.python = python or None
+        if self.file and not self.closed:
+            self._check_and_probe()
+            self.pool.fill(self.pool_size)
+
+    @property
     def running(self) -> bool:
         return self.controller.running
 

@@ -3,6 +3,10 @@
 import json
 import sys
 
+from jitlab.runner import hangs
+
+hangs.install()  # first: a hang while importing torch or the module is reported too
+
 try:
     from jitlab.runner.main import main
 except ImportError as exc:  # an interpreter without torch (or numpy, psutil): say so once, clearly

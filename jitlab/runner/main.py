@@ -24,6 +24,7 @@ from jitlab.runner import affinity
 from jitlab.runner import contention
 from jitlab.runner import env as E
 from jitlab.runner import loader
+from jitlab.runner import randomness, retrace
 from jitlab.runner import stopping
 from jitlab.runner.channel import Channel
 from jitlab.runner.check import compare, non_tensor_count
@@ -152,6 +153,8 @@ class Runner:
         seed = self.cfg.get("seed") or 0
         notes: list[str] = []
         self.ch.status("building", f"building the {self.variant} variant")
+        second = self.reference_module if self.variant == "trace" else None  # eager, for a second input
+        random = randomness.prepare(self.variant, self.reference_module, t.inputs, seed, notes)
         reference = self._reference_output(seed, notes)
         with captured_warnings(self.warnings), phase(P.PHASE_BUILD, BUILD_WHAT.get(self.variant, "building")):
             self.fn, build_ms = build(self.variant, t.module, t.inputs, train)
@@ -185,6 +188,10 @@ class Runner:
                 notes.append(f"the output check compared {check['compared']}")
         elif t.is_script_module:
             notes.append("no eager reference for a ScriptModule class: outputs were not checked")
+        if second is not None:
+            check = retrace.apply(check, second, self.fn, t.inputs, seed, self.warnings)
+            del second
+        check = randomness.mark(check, random)
         totals = [f + (b or 0.0) for f, b in results]
         msg = {
             "t": P.BUILT, "build_ms": build_ms, "first_call_ms": totals[0],

@@ -198,6 +198,9 @@ def test_the_kernel_table_agrees_with_the_measured_step(jitlab_run, example):
     r = jitlab_run(EXAMPLES / f"{example}.py", "--device", "cpu", "--variants", "eager,script,trace",
                    "--no-device-time", "--threads", "1", iters=30)
     assert r.rc == 0, r.err
+    if r.session["reliability"]["unreliable"]:
+        # Profiled ops stretch more than timed steps when others take the core; the report says so.
+        pytest.skip("the machine was busy: " + "; ".join(r.session["reliability"]["causes"]))
     for name, v in r.session["variants"].items():
         k, wall = v["kernels"], v["stats"]["total"]["median"]
         assert k["iterations"] >= 2 and k["profiled_iterations"] >= 3

@@ -141,3 +141,46 @@ def test_the_gui_process_never_imports_torch(qtbot, window):
     # (jitlab.runner modules may be here: pytest imports every test module, some of which test the runner's
     # pure-Python helpers; what matters is that torch itself never loads in this process.)
     assert not [m for m in sys.modules if m.startswith("torch.")]
+
+
+def test_a_stopped_run_says_precisely_why_it_has_no_graphs(qtbot, window):
+    from jitlab.gui.qt_graph_diff import QtGraphDiffView
+    from tests.views.conftest import load_data
+
+    win = window
+    configure(win, ["eager", "script"], iters=2_000_000, mode="infer")
+    open_and_wait_ready(qtbot, win, DATA / "tiny.py", ["eager", "script"])
+    win.actions["run"].trigger()
+    qtbot.waitUntil(lambda: win.model.measured("script") >= 50, timeout=RUN_TIMEOUT_MS)
+    with qtbot.waitSignal(win.bench.sig_run_finished, timeout=5000) as blocker:
+        win.actions["stop"].trigger()
+    stopped = blocker.args[0]
+    assert stopped["variants"]["script"]["status"] == S.STATUS_STOPPED
+    graphs = win.inside.graphs
+    graphs.left.show_document("script", "graph")
+    assert "stopped before script's graphs and kernels were recorded" in graphs.left.note.text()
+
+    # against a finished run of other variants: the comparison says which run lacks what, and why
+    finished = load_data("gated_cpu.json")
+    diff = QtGraphDiffView(finished, stopped)
+    qtbot.addWidget(diff)
+    note = diff.note.text()
+    assert "no variant in common" not in note
+    assert "the current run has none: the run was stopped before script's graphs" in note
+
+
+def test_a_slow_diagnostic_cpu_fusion_run_is_estimated_warned_and_capped(qtbot, window, monkeypatch):
+    from jitlab.core import conductor
+
+    monkeypatch.setattr(conductor, "DIAGNOSTIC_BUDGET_S", 0.001)  # any iteration is "too slow" for this test
+    win = window
+    configure(win, ["eager", "script"], iters=40)
+    win.controls.apply({"cpu_fusion": True})
+    open_and_wait_ready(qtbot, win, DATA / "tiny.py", ["eager", "script"])
+    session = run_to_end(qtbot, win)
+    script, eager = session["variants"]["script"], session["variants"]["eager"]
+    measured = [it for it in script["iterations"] if not it["warmup"]]
+    assert script["status"] == "ok" and len(measured) == conductor.DIAGNOSTIC_MIN_ITERS
+    assert len([it for it in eager["iterations"] if not it["warmup"]]) == 40  # eager is not diagnostic
+    warning = next(w for w in script["warnings"] if w.startswith("diagnostic CPU fusion: script takes about"))
+    assert "per iteration through NNC's interpreter" in warning and f"measuring {len(measured)} instead" in warning

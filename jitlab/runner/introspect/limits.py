@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-#: Characters kept of one text field (a graph, a code listing, a subgraph).
-TEXT_LIMIT = 200_000
+#: Characters kept of one text field (a graph, a code listing, a subgraph): real models' graphs are kept
+#: whole (a traced LSTM's optimized forward is 1.4 million characters); this only bounds a runaway text.
+TEXT_LIMIT = 20_000_000
 #: Fusion groups described per variant (each may compile a kernel again).
 GROUP_LIMIT = 64
 #: Rows kept in a kernel list (the longest-running first).
