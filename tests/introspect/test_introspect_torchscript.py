@@ -106,7 +106,7 @@ def test_kernel_lists_split_forward_and_backward(plain_run):
     assert t["launches"] == pytest.approx(sum(r["count"] for r in k["items"]))
     assert t["device_time_us"] > 0
     assert k["by_phase"]["fwd"]["launches"] > 0 and k["by_phase"]["bwd"]["launches"] > 0
-    assert 1 <= k["iterations"] <= 3
+    assert 1 <= k["iterations"] <= k["profiled_iterations"] <= 10 and k["profiled_iterations"] >= 3
     assert k["collect_ms"]["total"] >= k["collect_ms"]["profile"]
 
 
