@@ -135,22 +135,27 @@ def describe_position(state: str | None, status: dict[str, Any], rec: dict[str, 
 
 
 def parse_stack(text: str) -> list[tuple[str, int, str]]:
-    """``(file, line, function)`` frames of the first thread of a ``faulthandler`` dump (innermost first).
+    """``(file, line, function)`` frames of the main thread of a ``faulthandler`` dump (innermost first).
 
-    The first thread listed is the one the signal interrupted: the main thread, which runs the module.
+    The signal that asks for the dump may land on any thread (the runner's
+    lifeline thread, for one), so the main thread is found by its frames:
+    the one that runs the runner's command loop (``jitlab/runner/main.py``),
+    else the first thread listed.
     """
-    frames: list[tuple[str, int, str]] = []
-    started = False
+    threads: list[list[tuple[str, int, str]]] = []
     for line in text.splitlines():
         if line.startswith(("Thread ", "Current thread ")):
-            if started:
-                break
-            started = True
+            threads.append([])
             continue
         m = _FRAME.match(line)
         if m:
-            frames.append((m["file"], int(m["line"]), m["fn"].strip()))
-    return frames
+            if not threads:
+                threads.append([])
+            threads[-1].append((m["file"], int(m["line"]), m["fn"].strip()))
+    for frames in threads:
+        if any(f.replace("\\", "/").endswith("jitlab/runner/main.py") for f, _n, _fn in frames):
+            return frames
+    return threads[0] if threads else []
 
 
 def clean_stack(text: str) -> str:
