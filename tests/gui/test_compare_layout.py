@@ -44,7 +44,7 @@ def test_the_comparison_has_room_aligned_axes_and_every_row(qtbot, window):
     needed = view.table.horizontalHeader().height() + sum(view.table.rowHeight(r) for r in range(rows))
     assert view.table.viewport().height() >= needed - view.table.horizontalHeader().height() - 1
 
-    win.tabs.setCurrentWidget(win.timing)
+    win.tabs.setCurrentWidget(win.timing_tab)
     assert win.stats.isVisible()
     assert win.open_path(OTHER)  # another session: the old comparison goes away
     assert view.comparison is None and win.runs.stack.currentWidget() is win.runs.hint
