@@ -159,7 +159,7 @@ def reliability(name: str, v: dict[str, Any], blocks: list[dict], env: dict[str,
     cores = next((b.get("cores") for b in blocks if b.get("cores")), None) or env.get("cpu_count")
     causes: list[str] = []
     if q is not None and q >= RUNQUEUE_UNRELIABLE:
-        causes.append(f"its threads waited for a CPU {q:.0%} of the time")
+        causes.append(f"its main thread waited for a CPU {q:.0%} of the time")
     if others is not None and others >= OTHERS_UNRELIABLE_PCT:
         causes.append(f"other processes kept its {cores or '?'} core(s) {others:.0f}% busy")
     if p is not None and p >= PREEMPTED_UNRELIABLE and (q is None or q >= RUNQUEUE_SUPPORTING):

@@ -4,8 +4,8 @@ Read around every timed block, outside its timed iterations (a few file reads
 on Linux, none elsewhere):
 
 ``runqueue_ms``
-    Time the runner's threads were ready to run but waited for a CPU
-    (``/proc/self/task/*/schedstat``): the direct measure of preemption.
+    Time the runner's main thread was ready to run but waited for a CPU
+    (``/proc/self/schedstat``): the direct measure of preemption.
 ``others_busy_pct``
     How busy the runner's cores were with other processes' work (and, on a
     virtual machine, with the hypervisor's: steal time), from ``/proc/stat``
@@ -24,19 +24,18 @@ _TICK_S = 1.0 / (os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100)
 
 
 def _runqueue_ns() -> int | None:
-    """Run-queue wait of every thread of this process so far (Linux), or ``None``."""
-    total = 0
+    """Run-queue wait of the runner's main thread so far (Linux), or ``None``.
+
+    The main thread only: it runs every step (on a GPU it launches the
+    forward). Intra-op worker threads wait a little for a core each time a
+    parallel region wakes them, even on an idle machine, and summed over
+    thousands of regions that read as contention where there was none.
+    """
     try:
-        tids = os.listdir("/proc/self/task")
-    except OSError:
+        with open("/proc/self/schedstat", "rb") as fh:
+            return int(fh.read().split()[1])
+    except (OSError, IndexError, ValueError):
         return None
-    for tid in tids:
-        try:
-            with open(f"/proc/self/task/{tid}/schedstat", "rb") as fh:
-                total += int(fh.read().split()[1])
-        except (OSError, IndexError, ValueError):
-            continue  # a thread that ended meanwhile
-    return total
 
 
 def _cpu_ticks(cores: set[int] | None) -> tuple[float, float] | None:
