@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
         self.bench.sig_run_started.connect(self._on_run_started)
         self.bench.sig_run_finished.connect(self._on_run_finished)
         self.bench.sig_autosaved.connect(self._on_autosaved)
-        self.bench.sig_autosaved.connect(lambda _path, _error: self.runs.refresh())
+        self.bench.sig_autosaved.connect(self._refresh_runs_after_save)
         self.model.sig_reset.connect(self._show_inside)
         self.model.sig_finished.connect(self._show_inside)
         self.model.sig_reset.connect(self._show_reliability)
@@ -431,6 +431,9 @@ class MainWindow(QMainWindow):
             self.banner.show_error(cond.fatal_error, prefix="Nothing could run: ")
         state = "stopped" if session["settings"].get("stopped") else "finished"
         self.statusBar().showMessage(f"Run {state}; saving it to the data folder…")
+
+    def _refresh_runs_after_save(self, path: str, error: str) -> None:
+        self.runs.saved(path, None if error else self.bench.last_session)
 
     def _on_autosaved(self, path: str, error: str) -> None:
         if error:

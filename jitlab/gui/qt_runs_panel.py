@@ -81,6 +81,12 @@ class QtRunsPanel(QWidget):
         """Rescan the folder (the app calls it after an auto-save; the folder is watched too)."""
         self.runs.refresh()
 
+    def saved(self, path: str, session: dict[str, Any] | None) -> None:
+        """A run was just saved to ``path``: list it from memory, then rescan."""
+        if session is not None:
+            self.runs.history.remember(path, session)
+        self.runs.refresh()
+
     def set_current(self, session: dict[str, Any] | None) -> None:
         """The run shown in the main window ("compare with current run" uses it)."""
         self.current = session

@@ -98,6 +98,9 @@ class Workbench(QObject):
         self.closed = False
         self.last_autosave: str | None = None
         self._saving = 0
+        self._saved_sessions: dict[str, dict] = {}
+        #: The session last auto-saved (with ``last_autosave``), so the Runs list need not re-read it.
+        self.last_session: dict | None = None
         self._save_signals = _SaveSignals()
         self._save_signals.sig_done.connect(self._on_saved)
         self._watcher = QFileSystemWatcher(self)
@@ -280,10 +283,12 @@ class Workbench(QObject):
     def _autosave(self, session: dict) -> None:
         path = paths.autosave_path(session["settings"].get("file"))
         self._saving += 1
+        self._saved_sessions[path] = session
         QThreadPool.globalInstance().start(_SaveTask(session, path, self._save_signals))
 
     def _on_saved(self, path: str, error: str) -> None:
         self._saving -= 1
+        self.last_session = self._saved_sessions.pop(path, None)
         if not error:
             self.last_autosave = path
             if self.model.session is not None and self.model.path is None:
