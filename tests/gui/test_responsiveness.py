@@ -20,9 +20,17 @@ MAX_STALL_MS = 250
 MAX_FINISH_STALL_MS = 600
 
 
-@pytest.mark.skip(reason="an intermittent hang of this 20,000-iteration app run (seen once in three full runs "
-                         "on 2026-12-01: both runners idle waiting for a command, the run never finishing) must be "
-                         "found first; the stall bound is checked again once it is")
+def _where(win) -> str:
+    """What the run was doing, for a run that did not end (seen once, not reproduced in 25 runs since)."""
+    ctl = win.bench.controller
+    c = ctl.conductor
+    thread = ctl._thread
+    return (f"states {c.state}, measured {c.measured}, round {c.round}, sampled round {c._sample_round}, "
+            f"queues {c._round_queue}/{c._sample_queue}, stopping {c.stopping}, conductor thread alive "
+            f"{bool(thread and thread.is_alive())} with {thread.inbox.qsize() if thread else 0} queued, runners "
+            f"{ {v: r.is_running() for v, r in ctl._runners.items()} }")
+
+
 def test_the_event_loop_never_stalls_during_a_streaming_run(qtbot, window):
     win = window
     variants = ["eager", "script"]
@@ -42,8 +50,9 @@ def test_the_event_loop_never_stalls_during_a_streaming_run(qtbot, window):
     heartbeat.timeout.connect(beat)
     heartbeat.start()
     try:
-        with qtbot.waitSignal(win.bench.sig_run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        with qtbot.waitSignal(win.bench.sig_run_finished, timeout=RUN_TIMEOUT_MS, raising=False) as blocker:
             win.actions["run"].trigger()
+        assert blocker.signal_triggered, "the run did not finish: " + _where(win)
         qtbot.waitUntil(lambda: win.bench.last_autosave is not None, timeout=RUN_TIMEOUT_MS)
     finally:
         heartbeat.stop()
