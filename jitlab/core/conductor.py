@@ -161,7 +161,7 @@ class Conductor:
         handler = getattr(self, f"_on_{kind}", None)
         if wrong is None and handler is None:
             return []
-        if wrong is None:
+        if wrong is None and handler is not None:
             try:
                 handler(variant, msg)
             except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
