@@ -87,7 +87,7 @@ class StatsTableModel(QAbstractTableModel):
         error = rec.get("error")
         memory = rec.get("peak_memory_bytes")
         dev = rec.get("device") or {}
-        speedup, speedup_state = speedup_cell(rec, name) if total else (DASH, "")
+        speedup, speedup_state = speedup_cell(rec, name, total)
         speedup_dev, speedup_dev_state = device_speedup_cell(rec, name)
         return {
             "variant": name, "status": status, "status_text": status_text, "stats": st,
