@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from jitlab.core.absent import absent_note, fusion_notes  # noqa: F401 - G.absent_note for the panes
 from jitlab.gui.kernel_names import short_name
 
 #: Node kinds of the fusers TorchScript has had (as in the runner's record).
@@ -103,34 +104,9 @@ def default_pair(session: dict[str, Any]) -> tuple[tuple[str, str], tuple[str, s
     return (first, "graph"), (first, "graph")
 
 
-def absent_note(rec: dict[str, Any], variant: str, what: str) -> str:
-    """Why ``what`` is missing for a variant, from its status and notes."""
-    why = []
-    status = rec.get("status")
-    if status not in ("ok", "stopped"):
-        err = (rec.get("error") or {}).get("message")
-        why.append(f"{variant} is {status}" + (f": {err.splitlines()[0]}" if err else ""))
-    elif rec.get("graphs") is None and variant == "eager":
-        why.append("eager runs op by op: there is no graph to show (its kernels are in the Kernels tab)")
-    elif rec.get("graphs") is None and status == "stopped":
-        why.append(f"the run was stopped before {variant}'s graphs and kernels were recorded (jitlab records "
-                   "them once a variant's measured iterations are done); run to the end, or with fewer "
-                   "iterations, to see them")
-    elif rec.get("graphs") is None:
-        why.append("nothing was introspected (the run used --no-introspect, or the variant ended early)")
-    else:
-        why.append(f"no {what} was recorded")
-    why += list(rec.get("notes") or [])
-    return "; ".join(why)
-
-
-def _fusion_notes(rec: dict[str, Any]) -> str:
-    return "; ".join(n for n in rec.get("notes") or [] if "fus" in n.lower())
-
-
 def _torchscript_documents(rec: dict[str, Any], variant: str, g: dict[str, Any]) -> list[Document]:
     docs = []
-    fusion_note = _fusion_notes(rec)
+    fusion_note = fusion_notes(rec)
 
     def add(key: str, label: str, text: str | None, language: str = "ir", note: str = "") -> None:
         docs.append(Document(variant, key, label, text, language,
@@ -355,7 +331,7 @@ def kernel_source(session: dict[str, Any], variant: str, kernel: str) -> Documen
         sources = group_sources(fg)
         if not sources:
             return Document(variant, f"group.{i}", f"fusion group {i}", None,
-                            note=f"{kernel}: no kernel source was recorded for this group; {_fusion_notes(rec)}",
+                            note=f"{kernel}: no kernel source was recorded for this group; {fusion_notes(rec)}",
                             group=i)
         label, text, language = sources[0]
         more = [(f"kernel: {lbl}", t, lang) for lbl, t, lang in sources[1:]]
