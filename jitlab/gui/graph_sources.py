@@ -17,20 +17,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from jitlab.core.ir_names import FUSION_CALL, FUSION_DEF, KERNEL_DEF
 from jitlab.core.absent import absent_note, fusion_notes  # noqa: F401 - G.absent_note for the panes
 from jitlab.gui.kernel_names import short_name
 
-#: Node kinds of the fusers TorchScript has had (as in the runner's record).
-FUSION_KINDS = ("TensorExprGroup", "TensorExprDynamicGroup", "FusionGroup", "CudaFusionGroup", "oneDNNFusionGroup")
-_KINDS = "|".join(FUSION_KINDS)
-FUSION_CALL = re.compile(rf"=\s*(prim::(?:{_KINDS})(?:_\d+)?)\(")
-FUSION_DEF = re.compile(rf"^with (prim::(?:{_KINDS})(?:_\d+)?) = graph\(")
 _SECTION = re.compile(r"^# ---- (.*?)\s*$")
 #: ``# /path/file.py:12:8`` (TorchScript) and ``# File: /path/file.py:14 in forward`` (Dynamo).
 SOURCE_COMMENT = re.compile(r"#\s*(?:File:\s*)?(?P<file>(?:[A-Za-z]:)?[^\s:#<>'\"]+\.py)"
                             r":(?P<line>\d+)(?::(?P<col>\d+))?")
-#: Inductor binds each kernel at module level: ``name = async_compile.triton('name', '''...''')``.
-_KERNEL_DEF = re.compile(r"^(\w+) = async_compile\.(\w+)\(", re.M)
 _KERNEL_LANG = {"triton": "Triton", "cpp_pybinding": "C++", "cpp": "C++", "cuda": "CUDA C", "halide": "Halide"}
 _INDUCTOR_NOTE = ("{language} source Inductor generated; the comments above it name the graph's nodes "
                   "(your code's operations) it fuses")
@@ -302,7 +296,7 @@ def inductor_kernels(graphs: dict[str, Any]) -> dict[str, tuple[str, str]]:
 def split_kernels(text: str) -> list[tuple[str, str, str]]:
     """``(name, language, source)`` of each kernel defined in a generated module's text."""
     out = []
-    for m in _KERNEL_DEF.finditer(text):
+    for m in KERNEL_DEF.finditer(text):
         name, how = m.group(1), m.group(2)
         open_at = text.find("'''", m.end())
         if open_at < 0:
