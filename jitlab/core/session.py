@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jitlab.core import breakdown, session_schema, stats
+from jitlab.core.session_types import Session, Status, Variant
 
 SCHEMA = "jitlab.session/1"
 SCHEMA_FAMILY = "jitlab.session/"
@@ -22,13 +23,13 @@ SCHEMA_VERSION = 1
 #: A larger file is refused unread (a 10⁶-iteration session of four variants is about 400 MiB).
 MAX_SESSION_BYTES = 2 * 2**30
 
-STATUS_OK = "ok"
-STATUS_FAILED = "failed"
-STATUS_TIMEOUT = "timeout"
-STATUS_NOT_APPLICABLE = "not_applicable"
-STATUS_STOPPED = "stopped"
-STATUS_PENDING = "pending"
-STATUS_RUNNING = "running"
+STATUS_OK: Status = "ok"
+STATUS_FAILED: Status = "failed"
+STATUS_TIMEOUT: Status = "timeout"
+STATUS_NOT_APPLICABLE: Status = "not_applicable"
+STATUS_STOPPED: Status = "stopped"
+STATUS_PENDING: Status = "pending"
+STATUS_RUNNING: Status = "running"
 FINAL_STATUSES = (STATUS_OK, STATUS_FAILED, STATUS_TIMEOUT, STATUS_NOT_APPLICABLE, STATUS_STOPPED)
 
 
@@ -36,7 +37,7 @@ class SessionError(ValueError):
     """A file that is not a jitlab session (or one this version cannot read)."""
 
 
-def new_variant() -> dict[str, Any]:
+def new_variant() -> Variant:
     """An empty variant record with every key of the schema present."""
     return {
         "status": STATUS_PENDING,
@@ -66,7 +67,7 @@ def new_variant() -> dict[str, Any]:
     }
 
 
-def new_session(settings: dict[str, Any]) -> dict[str, Any]:
+def new_session(settings: dict[str, Any]) -> Session:
     """An empty session for the given run settings."""
     from jitlab import __version__
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QFileDialog, QMainWindow, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
 from jitlab.core.session import SessionError
+from jitlab.core.session_types import error_record
 from jitlab.core.settings import InputError
 from jitlab.gui import export
 from jitlab.gui.chart_context import chart_header
@@ -187,7 +188,7 @@ class MainWindow(QMainWindow):
         try:
             session = self.bench.open_session(path)
         except SessionError as exc:
-            self.banner.show_error({"message": str(exc)})
+            self.banner.show_error(error_record(str(exc)))
             return False
         self.banner.clear()
         self._add_recent(path)
@@ -238,7 +239,7 @@ class MainWindow(QMainWindow):
         try:
             self.bench.run(self.controls.values())
         except InputError as exc:
-            self.banner.show_error({"message": str(exc)})
+            self.banner.show_error(error_record(str(exc)))
             self.stack.setCurrentIndex(1)
             return
         self.banner.clear()
@@ -273,7 +274,7 @@ class MainWindow(QMainWindow):
         try:
             self.bench.set_python(python)
         except InputError as exc:
-            self.banner.show_error({"message": str(exc)})
+            self.banner.show_error(error_record(str(exc)))
             return False
         if remember:
             self.prefs.set("run/python", python or "")
@@ -372,7 +373,7 @@ class MainWindow(QMainWindow):
         try:
             write(path, True)
         except OSError as exc:
-            self.banner.show_error({"message": f"could not write {path}: {exc}"})
+            self.banner.show_error(error_record(f"could not write {path}: {exc}"))
 
     # ---- errors
 
@@ -434,7 +435,7 @@ class MainWindow(QMainWindow):
 
     def _on_autosaved(self, path: str, error: str) -> None:
         if error:
-            self.banner.show_error({"message": f"could not auto-save the run to {path}: {error}"})
+            self.banner.show_error(error_record(f"could not auto-save the run to {path}: {error}"))
         else:
             self.statusBar().showMessage(f"Run saved automatically to {path}", 10000)
 

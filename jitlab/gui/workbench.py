@@ -14,6 +14,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QRunnable, QThreadPool, 
 
 from jitlab.core import session as S
 from jitlab.core.outcome import EXIT_NOTHING_RAN, EXIT_OK, exit_status
+from jitlab.core.session_types import error_record
 from jitlab.core.settings import InputError, check_module_file, make_settings
 from jitlab.gui import paths
 from jitlab.gui.export import export_session
@@ -161,7 +162,7 @@ class Workbench(QObject):
         try:
             check_module_file(self.file)  # re-read: an edited file is re-imported by the fresh runners
         except InputError as exc:
-            self._set_module_error({"message": str(exc), "traceback": None, "location": None, "kind": "input"})
+            self._set_module_error(error_record(str(exc), kind="input"))
             raise
         settings = make_settings(file=self.file, **values)
         session = self.controller.start(settings)
@@ -233,7 +234,7 @@ class Workbench(QObject):
             check_module_file(self.file)
         except InputError as exc:
             self.prober.cancel()
-            self._set_module_error({"message": str(exc), "traceback": None, "location": None, "kind": "input"})
+            self._set_module_error(error_record(str(exc), kind="input"))
             return False
         self.prober.probe(self.file)
         return True
