@@ -103,11 +103,8 @@ def finalize(session: dict[str, Any]) -> dict[str, Any]:
     for name, v in variants.items():
         v["speedup_vs_eager"] = v["speedup_ci"] = v["speedup_method"] = None
         if base is not None and name != "eager" and base["stats"]["total"] and v["stats"]["total"]:
-            sp = None
-            if interleaved:
-                sp = stats.paired_speedup(blocks["eager"], blocks[name])
-            if sp is None:
-                sp = stats.unpaired_speedup(_steady_totals(base), _steady_totals(v))
+            sp = stats.speedup_over(blocks["eager"], blocks[name], interleaved,
+                                    lambda: (_steady_totals(base), _steady_totals(v)))
             if sp is not None:
                 v["speedup_vs_eager"] = sp["estimate"]
                 v["speedup_ci"] = sp["ci"]

@@ -168,27 +168,12 @@ class VariantSeries:
     def block_medians(self) -> dict[int, float]:
         """Median steady total time of each round's block, as :func:`jitlab.core.stats.block_medians`."""
         keep = ~self.warmup & (self.rounds >= 0)
-        rounds, totals = self.rounds[keep], self.total[keep]
-        if rounds.size == 0:
-            return {}
-        order = np.argsort(rounds, kind="stable")
-        rounds, totals = rounds[order], totals[order]
-        keys, starts = np.unique(rounds, return_index=True)
-        return {int(r): float(np.median(chunk)) for r, chunk in zip(keys, np.split(totals, starts[1:]))}
+        return stats.block_medians_of(self.rounds[keep], self.total[keep])
 
     def summary(self) -> dict:
         """Per-phase summaries of the steady iterations, as :func:`jitlab.core.stats.phase_stats` gives."""
-        return {p: _summary(self.phase(p)) for p in stats.PHASES}
+        return {p: stats.summarize_array(self.phase(p)) for p in stats.PHASES}
 
 
 def _floats(values: Sequence[float | None]) -> np.ndarray:
     return np.asarray([np.nan if v is None else v for v in values], dtype=float)
-
-
-def _summary(arr: np.ndarray) -> dict | None:
-    """:func:`jitlab.core.stats.summarize` on an array (same percentile method, no list round trip)."""
-    if arr.size == 0:
-        return None
-    p25, median, p75 = np.percentile(arr, [25, 50, 75])
-    return {"median": float(median), "p25": float(p25), "p75": float(p75), "iqr": float(p75 - p25),
-            "min": float(arr.min()), "mean": float(arr.mean()), "n": int(arr.size)}
