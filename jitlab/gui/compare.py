@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from jitlab.gui.colors import ordered, variant_color, variant_qcolor
@@ -118,12 +118,10 @@ class VsPreviousModel(ColumnTableModel):
     def header_tip(self, key: str) -> str | None:
         return "median now / median in the previous run: below 1 is faster" if key in PHASES else None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not self.valid(index) or self.comparison is None:
-            return None
+    def cell(self, row: int, key: str, role: int) -> Any:
         c = self.comparison
-        variant = c.variants[index.row()]
-        key = COLUMN_KEYS[index.column()]
+        assert c is not None  # row_count() is 0 without one
+        variant = c.variants[row]
         r = c.ratio(variant, key) if key in PHASES else None
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "variant":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
 from jitlab.gui.kernel_names import short_name
@@ -63,11 +63,8 @@ class KernelTableModel(ColumnTableModel):
 
     # ---- QAbstractTableModel
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not self.valid(index):
-            return None
-        row = self.rows[index.row()]
-        key = COLUMN_KEYS[index.column()]
+    def cell(self, row_index: int, key: str, role: int) -> Any:
+        row = self.rows[row_index]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, key)
         if role == SORT_ROLE:

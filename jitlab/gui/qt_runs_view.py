@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import (QFileSystemWatcher, QModelIndex, QPersistentModelIndex, Qt, QTimer,
+from PySide6.QtCore import (QFileSystemWatcher, Qt, QTimer,
                             Signal)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
@@ -44,11 +44,8 @@ class RunsTableModel(ColumnTableModel):
     def row_count(self) -> int:
         return len(self.entries)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not self.valid(index):
-            return None
-        e = self.entries[index.row()]
-        key = COLUMN_KEYS[index.column()]
+    def cell(self, row: int, key: str, role: int) -> Any:
+        e = self.entries[row]
         if role == Qt.ItemDataRole.DisplayRole:
             if e.error and key == "variants":
                 return f"unreadable: {e.error.splitlines()[0]}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
@@ -149,11 +149,8 @@ class StatsTableModel(ColumnTableModel):
             return row["message"]
         return row["text"][key]
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not self.valid(index):
-            return None
-        row = self.rows[index.row()]
-        key = COLUMN_KEYS[index.column()]
+    def cell(self, row_index: int, key: str, role: int) -> Any:
+        row = self.rows[row_index]
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell_text(row["variant"], key)
         if role == Qt.ItemDataRole.SizeHintRole and row["failure"] and key == "fwd":

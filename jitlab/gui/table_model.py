@@ -18,7 +18,7 @@ class ColumnTableModel(QAbstractTableModel):
     """A flat table whose columns are ``(key, header)`` pairs.
 
     Subclasses set :attr:`columns`, keep their rows in whatever they like and give their count in
-    :meth:`row_count`, and answer :meth:`data`; they may override :meth:`header_text` and
+    :meth:`row_count`, and answer :meth:`cell`; they may override :meth:`header_text` and
     :meth:`header_tip`.
     """
 
@@ -57,7 +57,16 @@ class ColumnTableModel(QAbstractTableModel):
         """Whether ``index`` is a cell of the table as it is now."""
         return index.isValid() and index.row() < self.row_count()
 
+    def cell(self, row: int, key: str, role: int) -> Any:
+        """What cell (``row``, column ``key``) holds for ``role`` (``None``: nothing)."""
+        return None
+
     # ---- QAbstractTableModel
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not self.valid(index):
+            return None
+        return self.cell(index.row(), self.key(index), role)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 - Qt's name
         return 0 if parent.isValid() else self.row_count()
