@@ -173,7 +173,7 @@ class Prober(QObject):
         wrong = message_check.problem(msg)
         if wrong is not None:
             self._on_garbage(runner, wrong)
-            runner.stop(int(L.STOP_GRACE_S * 1000))
+            runner.stop()
             return
         kind = msg.get("t")
         if kind == P.DEVICES:
