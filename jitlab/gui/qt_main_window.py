@@ -31,6 +31,7 @@ from jitlab.gui.qt_welcome import QtWelcome
 from jitlab.gui.runner_process import live_processes
 from jitlab.gui.time_breakdown import busy_machine_text
 from jitlab.gui.workbench import Workbench
+from jitlab.gui.layout import splitter
 
 OPEN_FILTER = "Module or session (*.py *.json);;Python module (*.py);;jitlab session (*.json)"
 #: Closing waits at most this long for runners to die and the auto-save to land.
@@ -100,12 +101,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(330)
-        self.right_split = QSplitter(Qt.Orientation.Vertical)
-        self.right_split.addWidget(self.tabs)
-        self.right_split.addWidget(self.stats)
-        self.right_split.setStretchFactor(0, 3)
-        self.right_split.setStretchFactor(1, 1)
-        self.right_split.setSizes([640, 180])
+        self.right_split = splitter(Qt.Orientation.Vertical, [self.tabs, self.stats], (3, 1), (640, 180))
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.addWidget(scroll)
         self.main_split.addWidget(self.right_split)
@@ -463,10 +459,10 @@ class MainWindow(QMainWindow):
         geometry = self.prefs.get_bytes("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        for key, splitter in (("window/main_split", self.main_split), ("window/right_split", self.right_split)):
+        for key, split in (("window/main_split", self.main_split), ("window/right_split", self.right_split)):
             state = self.prefs.get_bytes(key)
             if state is not None:
-                splitter.restoreState(state)
+                split.restoreState(state)
         self.controls.restore(self.prefs)
         self.timing.set_log_y(self.prefs.get("view/log_y", False, bool))
         self.timing.set_conditions_metric(self.prefs.get("view/conditions", None, str))

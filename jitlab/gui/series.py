@@ -16,6 +16,18 @@ from jitlab.core import stats
 _INITIAL = 256
 
 
+class _Filled:
+    """The filled part (``[:n]``) of one of a series' buffers, read as an attribute."""
+
+    def __init__(self, buffer: str) -> None:
+        self.buffer = buffer
+
+    def __get__(self, series: "VariantSeries | None", owner: type | None = None) -> np.ndarray:
+        if series is None:
+            raise AttributeError(self.buffer)
+        return getattr(series, self.buffer)[: series.n]
+
+
 class VariantSeries:
     """Iteration timings of one variant, in arrival order.
 
@@ -82,31 +94,14 @@ class VariantSeries:
 
     # ---- reading (views of the filled part; do not keep them across appends)
 
-    @property
-    def index(self) -> np.ndarray:
-        return self._index[: self.n]
-
-    @property
-    def fwd(self) -> np.ndarray:
-        return self._fwd[: self.n]
-
-    @property
-    def bwd(self) -> np.ndarray:
-        return self._bwd[: self.n]
-
-    @property
-    def warmup(self) -> np.ndarray:
-        return self._warmup[: self.n]
-
-    @property
-    def cpu(self) -> np.ndarray:
-        """CPU time of each iteration (NaN where the runner did not record it)."""
-        return self._cpu[: self.n]
-
-    @property
-    def rounds(self) -> np.ndarray:
-        """Schedule round of each iteration (-1 for none, e.g. warm-up)."""
-        return self._round[: self.n]
+    index = _Filled("_index")
+    fwd = _Filled("_fwd")
+    bwd = _Filled("_bwd")
+    warmup = _Filled("_warmup")
+    #: CPU time of each iteration (NaN where the runner did not record it).
+    cpu = _Filled("_cpu")
+    #: Schedule round of each iteration (-1 for none, e.g. warm-up).
+    rounds = _Filled("_round")
 
     @property
     def total(self) -> np.ndarray:

@@ -15,6 +15,13 @@ def _ended(pool_or_runners) -> bool:
     return all(not r.is_running() for r in pool_or_runners)
 
 
+def _controller(variants: str, iters: int) -> tuple[RunController, dict]:
+    """A controller over a pool of its own, and the settings of a short run of the tiny module."""
+    settings = make_settings(file=str(DATA / "tiny.py"), variants=variants, iters=iters, warmup=1,
+                             introspect=False, device_time=False)
+    return RunController(RunnerPool()), settings
+
+
 def test_pool_fills_hands_out_ready_runners_and_clears(qtbot):
     pool = RunnerPool()
     pool.fill(2)
@@ -56,10 +63,7 @@ def test_prober_says_why_a_broken_file_cannot_be_probed(qtbot):
 
 
 def test_controller_runs_a_session_to_its_end(qtbot):
-    pool = RunnerPool()
-    controller = RunController(pool)
-    settings = make_settings(file=str(DATA / "tiny.py"), variants="eager,script", iters=6, warmup=1,
-                             introspect=False, device_time=False)
+    controller, settings = _controller("eager,script", 6)
     events = []
     controller.sig_event.connect(lambda event, variant, payload: events.append((event, variant)))
     with qtbot.waitSignal(controller.sig_finished, timeout=RUN_TIMEOUT_MS) as blocker:
@@ -76,10 +80,7 @@ def test_controller_runs_a_session_to_its_end(qtbot):
 
 
 def test_controller_stop_keeps_what_was_measured(qtbot):
-    pool = RunnerPool()
-    controller = RunController(pool)
-    settings = make_settings(file=str(DATA / "tiny.py"), variants="eager", iters=100000, warmup=1,
-                             introspect=False, device_time=False)
+    controller, settings = _controller("eager", 100000)
     measured = []
     controller.sig_event.connect(lambda event, variant, payload: measured.append(1) if event == "iters" else None)
     with qtbot.waitSignal(controller.sig_finished, timeout=RUN_TIMEOUT_MS) as blocker:
