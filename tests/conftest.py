@@ -53,3 +53,10 @@ def jitlab_run(tmp_path):
         return run_jitlab(*argv, env=env)
 
     return _run
+
+
+def mark_gui(items, folder: Path) -> None:
+    """Mark every test collected from ``folder`` as needing Qt (``-m "not gui"`` leaves them out)."""
+    for item in items:
+        if Path(str(item.fspath)).parent == folder:
+            item.add_marker(pytest.mark.gui)

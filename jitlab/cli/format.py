@@ -6,28 +6,19 @@ from typing import Any
 
 from jitlab.core.breakdown import WARNING_PREFIX as BUSY_PREFIX
 from jitlab.core.formatting import (
-    HOST_DEPENDENT_MARK, UNRELIABLE_MARK, device_word, fmt_ms, fmt_ratio, fmt_share, fmt_speedup, placement_text,
+    HOST_DEPENDENT_MARK, PLAIN, device_speedup_cell, device_word, fmt_ms, fmt_share, phase_text, placement_text,
+    speedup_cell,
 )
 from jitlab.core.explain import check_text, explain, iterations_text, warmup_notes
 
 
 def ms(stat: dict | None) -> str:
     """``median (IQR)`` of one phase, or a dash (as the app writes it)."""
-    if not stat:
-        return "-"
-    return f"{fmt_ms(stat['median'])} ({fmt_ms(stat['iqr'])})"
+    return phase_text(stat, PLAIN)
 
 
 def speedup(v: dict, name: str) -> str:
-    if name == "eager":
-        return "1.00x (ref)" if v["status"] in ("ok", "stopped") else "-"
-    sp = v.get("speedup_vs_eager")
-    if sp is None:
-        return "-"
-    text = fmt_speedup({"estimate": sp, "ci": v.get("speedup_ci")})
-    if v.get("speedup_unreliable"):
-        return f"{fmt_ratio(sp)}x ({UNRELIABLE_MARK})"
-    return text
+    return speedup_cell(v, name, PLAIN)[0]
 
 
 def check(v: dict, name: str = "") -> str:
@@ -82,16 +73,11 @@ def breakdown_table(session: dict[str, Any]) -> list[str]:
         if not d:
             continue
         wall = (v.get("stats") or {}).get("total")
-        if name == "eager":
-            e2e, dev = "1.00x (ref)", "1.00x (ref)"
-        else:
-            e2e = speedup(v, name)
-            if v.get("speedup_host_dependent") and not v.get("speedup_unreliable") and e2e != "-":
-                e2e += " *"
-                marks = True
-            dev = fmt_speedup(v.get("speedup_device")) or "-"
-            if v.get("speedup_unreliable") and unit != "device" and dev != "-":
-                dev = f"{fmt_ratio(v['speedup_device']['estimate'])}x ({UNRELIABLE_MARK})"
+        e2e, state = speedup_cell(v, name, PLAIN)
+        if state == "host-dependent":
+            e2e += " *"
+            marks = True
+        dev = device_speedup_cell(v, name, PLAIN)[0]
         launches = d["launches"].get("total")
         rows.append([
             name, opt_ms(wall["median"] if wall else None), opt_ms((d.get("total") or {}).get("median")),

@@ -15,6 +15,7 @@ from jitlab.cli.format import session_report
 from jitlab.cli.text import clean
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
+from jitlab.core.outcome import EXIT_NOTHING_RAN, EXIT_SOME_FAILED, exit_status
 from jitlab.core.watchdog import state_text
 from jitlab.core.settings import DEFAULTS, InputError, check_module_file, make_settings
 from jitlab.engine.driver import ProcessDriver, RunnerStartError
@@ -148,7 +149,7 @@ def run_main(argv: list[str]) -> int:
         place(settings)
     except InputError as exc:
         print(f"jitlab run: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_NOTHING_RAN
     out = Path(args.out) if args.out else default_out(path)
     try:
         if args.out:
@@ -157,7 +158,7 @@ def run_main(argv: list[str]) -> int:
             output.check_writable(out.parent / ".jitlab-session-probe.json")
     except output.OutputError as exc:
         print(f"jitlab run: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_NOTHING_RAN
     session = S.new_session(settings)
     progress = Progress(session, enabled=not args.quiet)
     conductor = Conductor(session, listener=progress)
@@ -168,37 +169,36 @@ def run_main(argv: list[str]) -> int:
         driver.run()
     except RunnerStartError as exc:
         print(f"jitlab run: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_NOTHING_RAN
     if driver.never_ready and not driver.signals:
         tail = next((v["error"]["message"] for v in session["variants"].values() if v.get("error")), "")
         print(f"jitlab run: the runner interpreter {runner_python(args.python)} never started jitlab's runner "
               f"({clean(tail.splitlines()[0]) if tail else 'no message'}); pass --python or set JITLAB_PYTHON "
               "to a Python that has torch", file=sys.stderr)
-        return 2
+        return EXIT_NOTHING_RAN
     S.finalize(session)
-    if conductor.fatal_error and not any(v["status"] == S.STATUS_OK for v in session["variants"].values()):
+    if exit_status(session, fatal=bool(conductor.fatal_error)) == EXIT_NOTHING_RAN:
         err = conductor.fatal_error
         print(f"jitlab run: {clean(err['message'])}", file=sys.stderr)
         if args.verbose and err.get("traceback"):
             print(clean(err["traceback"]), file=sys.stderr)
-        return 2
+        return EXIT_NOTHING_RAN
     written, failure = output.write_session(session, out, exclusive=not args.out, stem=path.stem)
     print(clean(session_report(session), keep_newlines=True))
     if args.verbose:
         for name, v in session["variants"].items():
             if v.get("error") and v["error"].get("traceback"):
                 print(f"\n{name} traceback:\n{clean(v['error']['traceback'], keep_newlines=True)}", file=sys.stderr)
-    bad = [n for n, v in session["variants"].items() if v["status"] not in (S.STATUS_OK, S.STATUS_NOT_APPLICABLE)]
     if failure:
         print(f"\njitlab run: cannot write the session to {out}: {failure}", file=sys.stderr)
         if written is None:
             print("jitlab run: no fallback location could be written either; the table above is all that is "
                   "left of this run", file=sys.stderr)
-            return 1
+            return EXIT_SOME_FAILED
         print(f"session written to {written} instead")
-        return 1
+        return EXIT_SOME_FAILED
     print(f"\nsession written to {written}")
-    return 1 if bad else 0
+    return exit_status(session)
 
 
 def _say_stopping(signum: int) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from jitlab.cli.format import session_report
 from jitlab.cli.text import clean
 from jitlab.core import session as S
+from jitlab.core.absent import absent_block
 
 WHATS = ("summary", "graph", "code", "optimized", "fusion", "kernels", "compile")
 #: Variants that can have something to show for each view.
@@ -110,15 +111,7 @@ def _header(name: str, title: str) -> str:
 
 def _missing(name: str, v: dict[str, Any], what: str) -> tuple[str, bool]:
     """A 'nothing recorded' block that says why, from the status and notes."""
-    why = []
-    if v.get("status") not in ("ok", "stopped"):
-        err = (v.get("error") or {}).get("message")
-        why.append(f"the variant is {v.get('status')}" + (f": {err}" if err else ""))
-    elif v.get("graphs") is None and v.get("kernels") is None:
-        why.append("nothing was introspected (the run used --no-introspect, or the variant ended early)")
-    why += [f"note: {n}" for n in v.get("notes", [])]
-    lines = [f"{name}: no {what} recorded"] + [f"  {w}" for w in why]
-    return "\n".join(lines), False
+    return absent_block(v, name, what), False
 
 
 def _section(title: str, text: str | None) -> str:

@@ -30,6 +30,7 @@ from jitlab.core import message_check
 from jitlab.core import protocol as P
 from jitlab.core import session as S
 from jitlab.core import stats
+from jitlab.core.session_types import error_from_message, error_record
 
 Command = tuple[str, dict[str, Any]]
 
@@ -161,7 +162,7 @@ class Conductor:
         handler = getattr(self, f"_on_{kind}", None)
         if wrong is None and handler is None:
             return []
-        if wrong is None:
+        if wrong is None and handler is not None:
             try:
                 handler(variant, msg)
             except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
@@ -189,8 +190,7 @@ class Conductor:
                 measured = any(not it.get("warmup") for it in v["iterations"])
                 v["status"] = S.STATUS_STOPPED if measured else S.STATUS_FAILED
                 if not measured:
-                    v["error"] = {"message": reason, "phase": self._phase_of(state), "traceback": None,
-                                  "kind": "stopped"}
+                    v["error"] = error_record(reason, self._phase_of(state), kind="stopped")
             self.state[name] = DEAD if state != DONE else DONE
         self._emit_finished()
 
@@ -211,16 +211,12 @@ class Conductor:
             if self.stopping:
                 v["status"] = S.STATUS_STOPPED if v["iterations"] else S.STATUS_FAILED
                 if v["status"] == S.STATUS_FAILED:
-                    v["error"] = {"message": "stopped before any iteration was measured", "phase": self._phase_of(state),
-                                  "traceback": None}
+                    v["error"] = error_record("stopped before any iteration was measured", self._phase_of(state))
             else:
                 v["status"] = S.STATUS_FAILED
-                v["error"] = {
-                    "message": describe_exit(code, sig) + (f"\n{stderr_tail.strip()}" if stderr_tail.strip() else ""),
-                    "phase": self._phase_of(state),
-                    "traceback": None,
-                    "kind": "crash",
-                }
+                v["error"] = error_record(
+                    describe_exit(code, sig) + (f"\n{stderr_tail.strip()}" if stderr_tail.strip() else ""),
+                    self._phase_of(state), kind="crash")
         self.state[variant] = DEAD
         self.listener("variant_done", variant, {"status": v["status"]})
         return self._advance()
@@ -241,13 +237,9 @@ class Conductor:
             if self._used_s[v] + (now - since) > limit:
                 rec = self._variant(v)
                 rec["status"] = S.STATUS_TIMEOUT
-                rec["error"] = {
-                    "message": f"timed out after {limit:g} s of work ({self._phase_of(self.state[v])} phase); "
-                               "the runner was killed",
-                    "phase": self._phase_of(self.state[v]),
-                    "traceback": None,
-                    "kind": "timeout",
-                }
+                rec["error"] = error_record(
+                    f"timed out after {limit:g} s of work ({self._phase_of(self.state[v])} phase); "
+                    "the runner was killed", self._phase_of(self.state[v]), kind="timeout")
                 self._busy_since[v] = None
                 expired.append(v)
         return expired
@@ -384,7 +376,7 @@ class Conductor:
             self._introspection_failed(variant, str(msg.get("message") or "an error"))
             return
         v["status"] = S.STATUS_FAILED
-        v["error"] = {k: msg.get(k) for k in ("message", "phase", "traceback", "location", "kind", "memory")}
+        v["error"] = error_from_message(msg)
         if msg.get("fatal") and self.fatal_error is None:
             self.fatal_error = v["error"]
         self.state[variant] = DEAD  # the runner exits after reporting an error
@@ -397,8 +389,7 @@ class Conductor:
         self._kill_requests.append(variant)
         if v["status"] != S.STATUS_TIMEOUT:
             v["status"] = S.STATUS_FAILED
-            v["error"] = {"message": message, "phase": self._phase_of(self.state.get(variant)),
-                          "traceback": None, "kind": kind}
+            v["error"] = error_record(message, self._phase_of(self.state.get(variant)), kind=kind)
         self.state[variant] = DEAD
         self.listener("variant_done", variant, {"status": v["status"]})
 

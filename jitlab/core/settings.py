@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from jitlab import DEFAULT_VARIANTS, VARIANTS
+from jitlab.core import pin_cpus
 
 DEFAULTS: dict[str, Any] = {
     "file": None,
@@ -121,15 +122,10 @@ def _positive_seconds(key: str, value: Any) -> float:
 
 def check_pin_cpus(spec: Any) -> str:
     """``auto``, ``none`` or a core list like ``2,3`` / ``0-3`` (availability is checked by the runner)."""
-    text = str(spec or "none").strip().lower()
-    if text in ("auto", "none", "off", "no"):
-        return "none" if text in ("off", "no") else text
-    for part in text.split(","):
-        bounds = part.strip().split("-", 1)
-        if (not part.strip() or not all(b.strip().isdigit() for b in bounds)
-                or int(bounds[0]) > int(bounds[-1])):
-            raise InputError(f"--pin-cpus {spec!r}: use auto, none, or a core list such as 2,3 or 0-3")
-    return text
+    try:
+        return pin_cpus.normalize(spec)
+    except pin_cpus.PinSpecError as exc:
+        raise InputError(str(exc)) from None
 
 
 def check_module_file(path: str | os.PathLike) -> Path:

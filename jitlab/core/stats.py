@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -23,7 +23,11 @@ def summarize(values: Iterable[float | None]) -> dict | None:
 
     Returns ``None`` when there are no values (e.g. backward in infer mode).
     """
-    arr = np.asarray([v for v in values if v is not None], dtype=float)
+    return summarize_array(np.asarray([v for v in values if v is not None], dtype=float))
+
+
+def summarize_array(arr: np.ndarray) -> dict | None:
+    """:func:`summarize` of an array without gaps (the app's live buffers: no list round trip)."""
     if arr.size == 0:
         return None
     p25, median, p75 = np.percentile(arr, [25, 50, 75])
@@ -55,12 +59,35 @@ def phase_stats(iterations: Sequence[dict]) -> dict:
 
 def block_medians(iterations: Sequence[dict]) -> dict[int, float]:
     """Median total time of each round's block, keyed by round number."""
-    by_round: dict[int, list[float]] = {}
-    for it in iterations:
-        if it.get("warmup") or it.get("round") is None:
-            continue
-        by_round.setdefault(int(it["round"]), []).append(total_ms(it["fwd_ms"], it.get("bwd_ms")))
-    return {r: float(np.median(v)) for r, v in sorted(by_round.items())}
+    steady = [it for it in iterations if not it.get("warmup") and it.get("round") is not None]
+    return block_medians_of(np.fromiter((int(it["round"]) for it in steady), dtype=np.int64, count=len(steady)),
+                            np.fromiter((total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in steady), dtype=float,
+                                        count=len(steady)))
+
+
+def block_medians_of(rounds: np.ndarray, totals: np.ndarray) -> dict[int, float]:
+    """Median of ``totals`` per round (steady iterations of rounds ``rounds``), in round order."""
+    if rounds.size == 0:
+        return {}
+    order = np.argsort(rounds, kind="stable")
+    rounds, totals = rounds[order], totals[order]
+    keys, starts = np.unique(rounds, return_index=True)
+    return {int(r): float(np.median(chunk)) for r, chunk in zip(keys, np.split(totals, starts[1:]))}
+
+
+def speedup_over(base_blocks: dict[int, float], blocks: dict[int, float], interleaved: bool,
+                 totals: Callable[[], tuple[Sequence[float], Sequence[float]]]) -> dict | None:
+    """A variant's speedup over eager, as the session and the live table both compute it.
+
+    Interleaved rounds give the paired per-round ratio (:func:`paired_speedup`); otherwise, or
+    without a common round, the ratio of medians of the steady totals (:func:`unpaired_speedup`),
+    which ``totals`` returns as ``(eager's, the variant's)`` only when it is needed: building them
+    walks every iteration.
+    """
+    sp = paired_speedup(base_blocks, blocks) if interleaved else None
+    if sp is None:
+        sp = unpaired_speedup(*totals())
+    return sp
 
 
 def _percentile_ci(samples: np.ndarray, level: float) -> tuple[float, float]:

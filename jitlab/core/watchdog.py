@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from jitlab.core import session as S
+from jitlab.core.session_types import Location, error_record
 
 #: A stalled runner has this long to write its stack before it is stopped.
 STACK_WAIT_S = 0.5
@@ -98,21 +99,21 @@ class Watchdog:
         where = describe_position(c.state.get(variant), c.last_status.get(variant) or {}, rec)
         frames = parse_stack(stack)
         user_file = c.settings.get("file")
-        location = next(({"file": f, "line": n} for f, n, _fn in frames if user_file and f == user_file), None)
+        location: Location | None = next((Location(file=f, line=n) for f, n, _fn in frames
+                                          if user_file and f == user_file), None)
         if location is None and frames:
-            location = {"file": frames[0][0], "line": frames[0][1]}
+            location = Location(file=frames[0][0], line=frames[0][1])
         message = (f"hung: no progress for {idle:.0f} s {where}; the runner was stopped "
                    f"(the no-progress limit is {self.limit_for(variant):g} s: --stall-timeout)")
         if location:
             message += f"\nstuck at {location['file']}, line {location['line']}"
         text = clean_stack(stack)
         rec["status"] = S.STATUS_TIMEOUT
-        rec["error"] = {
-            "message": message, "phase": c._phase_of(c.state.get(variant)), "kind": "hang",
-            "traceback": ("Python stack of the runner when it was stopped (most recent call first):\n" + text)
+        rec["error"] = error_record(
+            message, c._phase_of(c.state.get(variant)), kind="hang",
+            traceback=("Python stack of the runner when it was stopped (most recent call first):\n" + text)
             if text else "the runner wrote no Python stack (it may be stuck outside Python)",
-            "location": location,
-        }
+            location=location)
         c._busy_since[variant] = None
 
 

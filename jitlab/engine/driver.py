@@ -49,18 +49,9 @@ def start_runner(python: str | None = None) -> subprocess.Popen:
         ) from None
 
 
-def terminate(pid: int) -> None:
-    """Ask a runner to stop (SIGTERM): it sends what its current block measured, then exits."""
-    link.terminate(pid)
-
-
 def kill(popen: subprocess.Popen) -> None:
     """Kill a runner and anything it started."""
-    if not link.kill_group(popen.pid):
-        try:
-            popen.kill()
-        except ProcessLookupError:
-            pass
+    link.kill(popen.pid, popen.kill)
 
 
 #: Signals that stop a run politely, as a first Ctrl-C does (``timeout`` and batch schedulers send SIGTERM).
@@ -148,8 +139,7 @@ class ProcessDriver:
     def _terminate(self, variant: str) -> None:
         p = self.procs.get(variant)
         if p and not p.killed and p.popen.poll() is None and variant not in self._kill_after:
-            terminate(p.popen.pid)
-            self._kill_after[variant] = time.monotonic() + STOP_GRACE_S
+            self._kill_after[variant] = time.monotonic() + link.stop(p.popen.pid)
 
     # ---- signals
 
@@ -269,10 +259,7 @@ class ProcessDriver:
                     self._sel.unregister(stream)
                 except (KeyError, ValueError):
                     pass
-        if p.stdout_open:
-            self._feed_events(p, p.link.end_stdout())
-        if p.stderr_open:
-            p.link.end_stderr()
+        self._feed_events(p, p.link.ended())
         p.stdout_open = p.stderr_open = False
         code = p.popen.returncode
         sig = -code if code is not None and code < 0 else None

@@ -13,8 +13,10 @@ the signals of the stop sequence, so the rules below hold identically in both:
   costs linear time and bounded memory (160 MB of stderr without a newline
   took 247 s with the old ``pending + chunk`` buffer);
 * a stop is SIGTERM (the runner sends what its current block measured), then,
-  after :data:`STOP_GRACE_S`, SIGKILL to the runner's whole process group;
-* when a runner ends, whatever is left of its process group is killed too.
+  after :data:`STOP_GRACE_S`, SIGKILL to the runner's whole process group
+  (:func:`stop`, :func:`kill`);
+* when a runner ends, whatever is left of its process group is killed too, and
+  its streams are read to their end (:meth:`RunnerLink.ended`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import collections
 import os
 import signal
 import sys
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from jitlab.core import protocol as P
 
@@ -189,6 +191,13 @@ class RunnerLink:
     def stderr_tail(self) -> str:
         return "\n".join(self._tail)
 
+    def ended(self) -> list[tuple[str, Any]]:
+        """Both streams have ended (the runner exited and what was left in its pipes was fed): end
+        them, so that :meth:`stderr_tail` is final, and return the events of an unterminated last
+        stdout line. Safe to call after either stream's own end."""
+        self.end_stderr()
+        return self.end_stdout()
+
 
 def garbage_error(text: str, phase: str = P.PHASE_RUN) -> dict[str, Any]:
     """The ``error`` message a driver feeds its conductor for a malformed line."""
@@ -198,26 +207,46 @@ def garbage_error(text: str, phase: str = P.PHASE_RUN) -> dict[str, Any]:
 # ---- signals (POSIX; elsewhere the callers fall back to their process API)
 
 
-def terminate(pid: int) -> bool:
-    """Ask a runner to stop (SIGTERM); returns whether the signal was sent."""
+def _signal(pid: int, send: Callable[[], None]) -> bool:
     if not pid or sys.platform == "win32":
         return False
     try:
-        os.kill(pid, signal.SIGTERM)
+        send()
         return True
-    except (ProcessLookupError, PermissionError, OSError):
+    except OSError:  # gone already (ProcessLookupError), or not ours to signal (PermissionError)
         return False
+
+
+def terminate(pid: int) -> bool:
+    """Ask a runner to stop (SIGTERM); returns whether the signal was sent."""
+    return _signal(pid, lambda: os.kill(pid, signal.SIGTERM))
 
 
 def kill_group(pid: int) -> bool:
     """SIGKILL the process group led by ``pid`` (the runner and all it started)."""
-    if not pid or sys.platform == "win32":
-        return False
-    try:
-        os.killpg(pid, signal.SIGKILL)
-        return True
-    except (ProcessLookupError, PermissionError, OSError):
-        return False
+    return _signal(pid, lambda: os.killpg(pid, signal.SIGKILL))
+
+
+def kill(pid: int, fallback: Callable[[], None]) -> None:
+    """Kill a runner and everything it started; ``fallback`` (the process API's own kill) where its
+    group cannot be signalled."""
+    if not kill_group(pid):
+        try:
+            fallback()
+        except ProcessLookupError:
+            pass
+
+
+def stop(pid: int) -> float:
+    """The polite stop: SIGTERM, so that the runner sends what its current block measured and exits.
+
+    Returns
+    -------
+    float
+        Seconds after which the caller kills the runner (:func:`kill`) if it is still running:
+        :data:`STOP_GRACE_S`, or 0 where the signal could not be sent.
+    """
+    return STOP_GRACE_S if terminate(pid) else 0.0
 
 
 def exited_without_reaping(pid: int) -> bool | None:

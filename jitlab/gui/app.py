@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from jitlab import __version__
+from jitlab.core.session_types import error_record
 from jitlab.core.settings import InputError, make_settings
 from jitlab.gui import paths
 from jitlab.gui.display import check_display
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.file:
         path = Path(args.file)
         if not path.exists():
-            window.banner.show_error({"message": f"{path}: no such file"})
+            window.banner.show_error(error_record(f"{path}: no such file"))
             window.stack.setCurrentIndex(1)
             if shot:
                 shot.after(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from jitlab import VARIANTS
@@ -41,3 +42,13 @@ def ordered(names) -> list[str]:
 
 #: Text of figures a busy machine spoiled (the statistics table, the breakdown, the banner).
 WARNING_COLOR = "#bc4c00"
+
+
+def fill_variant_box(box, names) -> None:
+    """Put ``names`` into a ``QComboBox``, each with its variant's colour, without emitting its signals."""
+    box.blockSignals(True)
+    box.clear()
+    for name in names:
+        box.addItem(name)
+        box.setItemData(box.count() - 1, variant_qcolor(name), Qt.ItemDataRole.DecorationRole)
+    box.blockSignals(False)

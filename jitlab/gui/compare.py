@@ -16,11 +16,12 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from jitlab.gui.colors import ordered, variant_color, variant_qcolor
 from jitlab.gui.formatting import DASH, fmt_ms
+from jitlab.gui.table_model import ColumnTableModel
 
 PHASES = ("fwd", "bwd", "total")
 #: Ratios within this band of 1 are shown as unchanged.
@@ -99,39 +100,28 @@ COLUMNS = (("variant", "Variant"), ("prev", "previous total ms"), ("now", "curre
 COLUMN_KEYS = [k for k, _ in COLUMNS]
 
 
-class VsPreviousModel(QAbstractTableModel):
+class VsPreviousModel(ColumnTableModel):
     """One row per variant: medians of both runs and the "vs previous" ratios."""
+
+    columns = COLUMNS
 
     def __init__(self, comparison: Comparison | None = None, parent=None) -> None:
         super().__init__(parent)
         self.comparison = comparison
 
     def set_comparison(self, comparison: Comparison | None) -> None:
-        self.beginResetModel()
-        self.comparison = comparison
-        self.endResetModel()
+        self.refill(lambda: setattr(self, "comparison", comparison))
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() or self.comparison is None else len(self.comparison.variants)
+    def row_count(self) -> int:
+        return 0 if self.comparison is None else len(self.comparison.variants)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
+    def header_tip(self, key: str) -> str | None:
+        return "median now / median in the previous run: below 1 is faster" if key in PHASES else None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return "median now / median in the previous run: below 1 is faster" if COLUMN_KEYS[section] in PHASES \
-                else None
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or self.comparison is None:
-            return None
+    def cell(self, row: int, key: str, role: int) -> Any:
         c = self.comparison
-        variant = c.variants[index.row()]
-        key = COLUMN_KEYS[index.column()]
+        assert c is not None  # row_count() is 0 without one
+        variant = c.variants[row]
         r = c.ratio(variant, key) if key in PHASES else None
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "variant":

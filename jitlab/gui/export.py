@@ -15,9 +15,7 @@ confirmed, otherwise hard-linked so that an existing file is never replaced
 from __future__ import annotations
 
 import csv
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -41,7 +39,8 @@ class ExportError(OSError):
 
 
 def write_atomic(path: str | os.PathLike, writer: Callable[[Path], None], overwrite: bool = False) -> Path:
-    """Have ``writer`` fill a temporary file, then publish it as ``path``.
+    """Have ``writer`` fill a temporary file, then publish it as ``path`` (as session files are:
+    :func:`jitlab.core.session.publish`).
 
     Raises
     ------
@@ -54,17 +53,14 @@ def write_atomic(path: str | os.PathLike, writer: Callable[[Path], None], overwr
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} exists; not replacing it")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
-        os.close(fd)
+        tmp = S.temp_beside(path)
     except OSError as exc:
         raise ExportError(f"{path}: cannot write here ({exc.strerror or exc})") from exc
-    tmp = Path(name)
     try:
         writer(tmp)
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise ExportError(f"{path}: nothing was written")
-        _publish(tmp, path, overwrite)
+        S.publish(tmp, path, overwrite)
     except FileExistsError:
         raise
     except OSError as exc:
@@ -76,39 +72,7 @@ def write_atomic(path: str | os.PathLike, writer: Callable[[Path], None], overwr
     return path
 
 
-def file_mode() -> int:
-    """The mode a new file gets under the user's umask (``0o666 & ~umask``).
-
-    ``tempfile.mkstemp`` creates its file 0600 whatever the umask; the published file must not be.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    current = os.umask(0o022)  # read it back (no other way off Linux), restored at once
-    os.umask(current)
-    return 0o666 & ~current
-
-
-def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
-    try:
-        os.chmod(tmp, file_mode())
-    except OSError:
-        pass
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # fails if path exists: no check-then-replace race
-    except FileExistsError:
-        raise FileExistsError(f"{path} exists; not replacing it") from None
-    except OSError:  # no hard links here (some file systems)
-        if path.exists():
-            raise FileExistsError(f"{path} exists; not replacing it") from None
-        os.replace(tmp, path)
+file_mode = S.file_mode
 
 
 # ---- charts
@@ -347,35 +311,8 @@ def export_csv(session: dict[str, Any], path: str | os.PathLike, overwrite: bool
     return write_atomic(path, write, overwrite)
 
 
-def encode_session(session: dict[str, Any], chunk: int = 1000) -> str:
-    """The session as compact JSON, encoded in small pieces.
-
-    The C encoder holds the interpreter lock for a whole ``json.dumps`` call
-    (25 ms for 20,000 iterations), and the pure-Python one is four times
-    slower; encoding the iteration lists a thousand at a time keeps every
-    hold short, so a save in a worker thread never stalls the GUI thread.
-    """
-    markers = {name: f"\x00iterations:{name}\x00" for name in session["variants"]}
-    shell = {**session, "variants": {name: {**rec, "iterations": markers[name]}
-                                     for name, rec in session["variants"].items()}}
-    text = json.dumps(shell, separators=(",", ":"), allow_nan=True)
-    for name, rec in session["variants"].items():
-        its = rec["iterations"]
-        pieces = [json.dumps(its[i:i + chunk], separators=(",", ":"), allow_nan=True)[1:-1]
-                  for i in range(0, len(its), chunk)]
-        text = text.replace(json.dumps(markers[name]), "[" + ",".join(p for p in pieces if p) + "]", 1)
-    return text
-
-
 def export_session(session: dict[str, Any], path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Write the session file (compact JSON, readable by :func:`jitlab.core.session.load`)."""
+    """Write the session file as :func:`jitlab.core.session.save` does (the one encoding), with this
+    module's messages."""
     S.validate(session, check_schema=False)  # built here from checked messages; loads check it all
-
-    def write(tmp: Path) -> None:
-        text = encode_session(session)
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-    return write_atomic(path, write, overwrite)
+    return write_atomic(path, lambda tmp: S.write_encoded(session, tmp), overwrite)

@@ -1,76 +1,34 @@
-"""Text of numbers as the views show them (no Qt)."""
+"""Text of numbers as the views show them (no Qt): :mod:`jitlab.core.formatting` in the window's style."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from jitlab.core import formatting as _core
 from jitlab.core.explain import check_text
-from jitlab.core.formatting import (DASH, HOST_DEPENDENT_MARK, UNRELIABLE_MARK, device_word,  # noqa: F401
-                                    fmt_ms, fmt_ratio, fmt_share)
+from jitlab.core.formatting import (DASH, HOST_DEPENDENT_MARK, TYPESET, UNRELIABLE_MARK, device_word,  # noqa: F401
+                                    fmt_ms, fmt_ratio, fmt_share, phase_text, speedup_text)
 
 
 def fmt_phase(stat: dict | None) -> str:
     """``median (IQR)`` of one phase, e.g. ``7.58 (1.90)``."""
-    if not stat:
-        return DASH
-    return f"{fmt_ms(stat['median'])} ({fmt_ms(stat['iqr'])})"
+    return phase_text(stat, TYPESET)
 
 
 def fmt_speedup(record: dict[str, Any], name: str) -> str:
-    """Speedup vs eager with its 95% CI, e.g. ``2.18×  [1.09–4.32]``."""
-    if name == "eager":
-        return "1.00×  (reference)" if record.get("iterations") else DASH
-    sp = record.get("speedup_vs_eager")
-    if sp is None:
-        return DASH
-    return _ratio_ci(sp, record.get("speedup_ci"))
+    """Speedup vs eager with its 95% CI, e.g. ``2.18×  [1.09–4.32]`` (no marks: for legends and titles)."""
+    return speedup_text(record, name, TYPESET)
 
 
-def _ratio_ci(sp: float, ci) -> str:
-    return f"{fmt_ratio(sp)}×  [{fmt_ratio(ci[0])}–{fmt_ratio(ci[1])}]" if ci else f"{fmt_ratio(sp)}×"
-
-
-def speedup_cell(record: dict[str, Any], name: str) -> tuple[str, str]:
-    """The end-to-end speedup as a cell shows it, and its state.
-
-    Returns
-    -------
-    text : str
-        ``2.18×  [1.09–4.32]``; with ``host-dependent`` after it where the
-        step is launch-bound; ``0.01× — unreliable: busy machine`` (no CI: a
-        narrow one would look trustworthy) where a busy machine spoiled the
-        timings of the variant or of eager.
-    state : str
-        ``""``, ``"host-dependent"`` or ``"unreliable"``.
-    """
-    if name == "eager" or record.get("speedup_vs_eager") is None:
-        return fmt_speedup(record, name), ""
-    sp = record["speedup_vs_eager"]
-    if record.get("speedup_unreliable"):
-        return f"{fmt_ratio(sp)}× — {UNRELIABLE_MARK}", "unreliable"
-    text = _ratio_ci(sp, record.get("speedup_ci"))
-    if record.get("speedup_host_dependent"):
-        return f"{text}  {HOST_DEPENDENT_MARK}", "host-dependent"
-    return text, ""
+def speedup_cell(record: dict[str, Any], name: str, total: dict | None = None) -> tuple[str, str]:
+    """The end-to-end speedup as a cell shows it, and its state (see :func:`jitlab.core.formatting.speedup_cell`)."""
+    return _core.speedup_cell(record, name, TYPESET, total)
 
 
 def device_speedup_cell(record: dict[str, Any], name: str) -> tuple[str, str]:
-    """The speedup on device time (on a CPU: on time inside operators) and its state (``""`` or
-    ``"unreliable"``).
-
-    Busy-machine marks follow the command line: GPU device time does not move
-    with the host's load, operator time on a busy CPU does.
-    """
-    dev = record.get("device")
-    if name == "eager":
-        return ("1.00×  (reference)" if dev else DASH), ""
-    sp = record.get("speedup_device")
-    if not sp or sp.get("estimate") is None:
-        return DASH, ""
-    if record.get("speedup_unreliable") and (dev or {}).get("unit") != "device":
-        return f"{fmt_ratio(sp['estimate'])}× — {UNRELIABLE_MARK}", "unreliable"
-    return _ratio_ci(sp["estimate"], sp.get("ci")), ""
+    """The speedup on device time and its state (see :func:`jitlab.core.formatting.device_speedup_cell`)."""
+    return _core.device_speedup_cell(record, name, TYPESET)
 
 
 def host_word(unit: str | None) -> str:

@@ -17,19 +17,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from jitlab.core.ir_names import FUSION_CALL, FUSION_DEF, KERNEL_DEF
+from jitlab.core.absent import absent_note, fusion_notes  # noqa: F401 - G.absent_note for the panes
 from jitlab.gui.kernel_names import short_name
 
-#: Node kinds of the fusers TorchScript has had (as in the runner's record).
-FUSION_KINDS = ("TensorExprGroup", "TensorExprDynamicGroup", "FusionGroup", "CudaFusionGroup", "oneDNNFusionGroup")
-_KINDS = "|".join(FUSION_KINDS)
-FUSION_CALL = re.compile(rf"=\s*(prim::(?:{_KINDS})(?:_\d+)?)\(")
-FUSION_DEF = re.compile(rf"^with (prim::(?:{_KINDS})(?:_\d+)?) = graph\(")
 _SECTION = re.compile(r"^# ---- (.*?)\s*$")
 #: ``# /path/file.py:12:8`` (TorchScript) and ``# File: /path/file.py:14 in forward`` (Dynamo).
 SOURCE_COMMENT = re.compile(r"#\s*(?:File:\s*)?(?P<file>(?:[A-Za-z]:)?[^\s:#<>'\"]+\.py)"
                             r":(?P<line>\d+)(?::(?P<col>\d+))?")
-#: Inductor binds each kernel at module level: ``name = async_compile.triton('name', '''...''')``.
-_KERNEL_DEF = re.compile(r"^(\w+) = async_compile\.(\w+)\(", re.M)
 _KERNEL_LANG = {"triton": "Triton", "cpp_pybinding": "C++", "cpp": "C++", "cuda": "CUDA C", "halide": "Halide"}
 _INDUCTOR_NOTE = ("{language} source Inductor generated; the comments above it name the graph's nodes "
                   "(your code's operations) it fuses")
@@ -103,34 +98,9 @@ def default_pair(session: dict[str, Any]) -> tuple[tuple[str, str], tuple[str, s
     return (first, "graph"), (first, "graph")
 
 
-def absent_note(rec: dict[str, Any], variant: str, what: str) -> str:
-    """Why ``what`` is missing for a variant, from its status and notes."""
-    why = []
-    status = rec.get("status")
-    if status not in ("ok", "stopped"):
-        err = (rec.get("error") or {}).get("message")
-        why.append(f"{variant} is {status}" + (f": {err.splitlines()[0]}" if err else ""))
-    elif rec.get("graphs") is None and variant == "eager":
-        why.append("eager runs op by op: there is no graph to show (its kernels are in the Kernels tab)")
-    elif rec.get("graphs") is None and status == "stopped":
-        why.append(f"the run was stopped before {variant}'s graphs and kernels were recorded (jitlab records "
-                   "them once a variant's measured iterations are done); run to the end, or with fewer "
-                   "iterations, to see them")
-    elif rec.get("graphs") is None:
-        why.append("nothing was introspected (the run used --no-introspect, or the variant ended early)")
-    else:
-        why.append(f"no {what} was recorded")
-    why += list(rec.get("notes") or [])
-    return "; ".join(why)
-
-
-def _fusion_notes(rec: dict[str, Any]) -> str:
-    return "; ".join(n for n in rec.get("notes") or [] if "fus" in n.lower())
-
-
 def _torchscript_documents(rec: dict[str, Any], variant: str, g: dict[str, Any]) -> list[Document]:
     docs = []
-    fusion_note = _fusion_notes(rec)
+    fusion_note = fusion_notes(rec)
 
     def add(key: str, label: str, text: str | None, language: str = "ir", note: str = "") -> None:
         docs.append(Document(variant, key, label, text, language,
@@ -326,7 +296,7 @@ def inductor_kernels(graphs: dict[str, Any]) -> dict[str, tuple[str, str]]:
 def split_kernels(text: str) -> list[tuple[str, str, str]]:
     """``(name, language, source)`` of each kernel defined in a generated module's text."""
     out = []
-    for m in _KERNEL_DEF.finditer(text):
+    for m in KERNEL_DEF.finditer(text):
         name, how = m.group(1), m.group(2)
         open_at = text.find("'''", m.end())
         if open_at < 0:
@@ -355,7 +325,7 @@ def kernel_source(session: dict[str, Any], variant: str, kernel: str) -> Documen
         sources = group_sources(fg)
         if not sources:
             return Document(variant, f"group.{i}", f"fusion group {i}", None,
-                            note=f"{kernel}: no kernel source was recorded for this group; {_fusion_notes(rec)}",
+                            note=f"{kernel}: no kernel source was recorded for this group; {fusion_notes(rec)}",
                             group=i)
         label, text, language = sources[0]
         more = [(f"kernel: {lbl}", t, lang) for lbl, t, lang in sources[1:]]

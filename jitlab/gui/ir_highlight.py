@@ -107,6 +107,16 @@ class IrHighlighter(QSyntaxHighlighter):
         for m in pattern.finditer(text):
             self.setFormat(m.start(group), m.end(group) - m.start(group), self.formats[key])
 
+    def _apply_all(self, rules: tuple[tuple[re.Pattern, str, int], ...], text: str) -> None:
+        """Each ``(pattern, format key, group)`` in turn: a later rule's format wins where two overlap."""
+        for pattern, key, group in rules:
+            self._apply(pattern, text, key, group)
+
+    def _trailing_comment(self, text: str, marker: str) -> None:
+        cut = self._comment_at(text, marker)
+        if cut >= 0:
+            self._comment(text, cut)
+
     def _comment_at(self, text: str, marker: str = "#") -> int:
         """Start of a trailing comment outside string literals, or -1."""
         quote = None
@@ -132,12 +142,7 @@ class IrHighlighter(QSyntaxHighlighter):
             return
         cut = self._comment_at(text)
         code = text if cut < 0 else text[:cut]
-        self._apply(_IR_TYPE, code, "type")
-        self._apply(_IR_OP, code, "op")
-        self._apply(_IR_PRIM, code, "prim")
-        self._apply(_IR_VALUE, code, "value")
-        self._apply(_IR_KEYWORD, code, "keyword")
-        self._apply(_NUMBER_IN_BRACKETS, code, "number", 1)
+        self._apply_all(_IR_RULES, code)
         if self.currentBlock().blockNumber() in self.fusion_lines:
             for pattern in (FUSION_CALL, FUSION_DEF):
                 for m in pattern.finditer(code):
@@ -146,38 +151,22 @@ class IrHighlighter(QSyntaxHighlighter):
             self._comment(text, cut)
 
     def _python(self, text: str) -> None:
-        self._apply(_PY_DEF, text, "function", 1)
-        self._apply(_PY_KW, text, "keyword")
-        self._apply(_NUMBER, text, "number")
-        self._apply(_PY_TYPE_ANNOT, text, "type", 1)
-        self._apply(_STRING, text, "string")
-        self._apply(_DECORATOR, text, "function")
-        cut = self._comment_at(text)
-        if cut >= 0:
-            self._comment(text, cut)
+        self._apply_all(_PY_RULES, text)
+        self._trailing_comment(text, "#")
 
     def _c(self, text: str) -> None:
-        self._apply(_C_CALL, text, "function", 1)
-        self._apply(_C_KW, text, "keyword")
-        self._apply(_NUMBER, text, "number")
-        self._apply(_STRING, text, "string")
+        self._apply_all(_C_RULES, text)
         stripped = text.lstrip()
         if stripped.startswith("#"):
             self.setFormat(0, len(text), self.formats["prim"])
         if stripped.startswith("//") or stripped.startswith("# "):
             self._comment(text, len(text) - len(stripped))
             return
-        cut = self._comment_at(text, "//")
-        if cut >= 0:
-            self._comment(text, cut)
+        self._trailing_comment(text, "//")
 
     def _llvm(self, text: str) -> None:
-        self._apply(_LLVM_KW, text, "keyword")
-        self._apply(_LLVM_VALUE, text, "value")
-        self._apply(_NUMBER, text, "number")
-        cut = self._comment_at(text, ";")
-        if cut >= 0:
-            self._comment(text, cut)
+        self._apply_all(_LLVM_RULES, text)
+        self._trailing_comment(text, ";")
 
 
 _IR_OP = re.compile(r"\b(?:aten|quantized|cuda|tensorexpr|_caffe2|torchvision)::\w+")
@@ -198,3 +187,11 @@ _C_KW = _words(_C_KEYWORDS)
 _C_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*(?=\()")
 _LLVM_KW = _words(_LLVM_KEYWORDS)
 _LLVM_VALUE = re.compile(r"[%@][\w.$]+")
+
+#: What each language colours, in order.
+_IR_RULES = ((_IR_TYPE, "type", 0), (_IR_OP, "op", 0), (_IR_PRIM, "prim", 0), (_IR_VALUE, "value", 0),
+             (_IR_KEYWORD, "keyword", 0), (_NUMBER_IN_BRACKETS, "number", 1))
+_PY_RULES = ((_PY_DEF, "function", 1), (_PY_KW, "keyword", 0), (_NUMBER, "number", 0), (_PY_TYPE_ANNOT, "type", 1),
+             (_STRING, "string", 0), (_DECORATOR, "function", 0))
+_C_RULES = ((_C_CALL, "function", 1), (_C_KW, "keyword", 0), (_NUMBER, "number", 0), (_STRING, "string", 0))
+_LLVM_RULES = ((_LLVM_KW, "keyword", 0), (_LLVM_VALUE, "value", 0), (_NUMBER, "number", 0))

@@ -6,11 +6,12 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
 from jitlab.gui.kernel_names import short_name
 from jitlab.gui.kernel_summary import fmt_count, fmt_us, kernel_rows, kernel_unit
+from jitlab.gui.table_model import ColumnTableModel
 
 #: Numeric (or text) value a column sorts by.
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -26,8 +27,10 @@ _NUMERIC = {"count", "time", "share"}
 _FUSED_BG = QColor("#fff1e0")
 
 
-class KernelTableModel(QAbstractTableModel):
+class KernelTableModel(ColumnTableModel):
     """The kernels of one variant of a session (a snapshot; :meth:`set_variant` refills it)."""
+
+    columns = COLUMNS
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -37,11 +40,11 @@ class KernelTableModel(QAbstractTableModel):
         self.rows: list[dict[str, Any]] = []
 
     def set_variant(self, session: dict[str, Any] | None, variant: str) -> None:
-        self.beginResetModel()
-        self.session, self.variant = session, variant
-        self.rows = kernel_rows(session, variant) if session else []
-        self.unit = kernel_unit(session, variant) if session else "kernel"
-        self.endResetModel()
+        def change() -> None:
+            self.session, self.variant = session, variant
+            self.rows = kernel_rows(session, variant) if session else []
+            self.unit = kernel_unit(session, variant) if session else "kernel"
+        self.refill(change)
 
     def row_of(self, name: str, phase: str | None = None) -> int:
         """Row of the kernel ``name`` (and ``phase``, if given), or -1."""
@@ -50,32 +53,18 @@ class KernelTableModel(QAbstractTableModel):
                 return i
         return -1
 
+    def header_text(self, key: str) -> str:
+        if key == "time":
+            return "Device time / iter" if "CUDA" in self.unit else "CPU time / iter"
+        return super().header_text(key)
+
+    def header_tip(self, key: str) -> str | None:
+        return _HEADER_TIPS.get(key, "").format(unit=self.unit)
+
     # ---- QAbstractTableModel
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        key = COLUMN_KEYS[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if key == "time":
-                return "Device time / iter" if "CUDA" in self.unit else "CPU time / iter"
-            return COLUMNS[section][1]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _HEADER_TIPS.get(key, "").format(unit=self.unit)
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        key = COLUMN_KEYS[index.column()]
+    def cell(self, row_index: int, key: str, role: int) -> Any:
+        row = self.rows[row_index]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, key)
         if role == SORT_ROLE:

@@ -41,9 +41,8 @@ def live_speedups(series: dict[str, VariantSeries], interleaved: bool) -> dict[s
     for name, s in series.items():
         if name == "eager" or s.measured_count == 0:
             continue
-        sp = stats.paired_speedup(base_blocks, s.block_medians()) if interleaved else None
-        if sp is None:
-            sp = stats.unpaired_speedup(_sample(base.phase("total")), _sample(s.phase("total")))
+        sp = stats.speedup_over(base_blocks, s.block_medians() if interleaved else {}, interleaved,
+                                lambda: (_sample(base.phase("total")), _sample(s.phase("total"))))
         if sp is not None:
             out[name] = {"speedup_vs_eager": sp["estimate"], "speedup_ci": sp["ci"], "speedup_method": sp["method"]}
     return out

@@ -17,7 +17,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from jitlab.gui import graph_sources as G
-from jitlab.gui.colors import ordered, variant_qcolor
+from jitlab.gui.colors import fill_variant_box, ordered
 from jitlab.gui.kernel_names import short_name
 from jitlab.gui.qt_code_edit import HINT_STYLE, LAZY_LINES, NOTE_STYLE, QtCodeEdit, QtFindBar, make_shortcut
 
@@ -106,13 +106,7 @@ class QtCodePane(QWidget):
         keep = (self.doc.variant, self.doc.key) if self.doc else None
         self.session = session
         variants = ordered((session or {}).get("variants", {}).keys())
-        self.variant_box.blockSignals(True)
-        self.variant_box.clear()
-        for name in variants:
-            self.variant_box.addItem(name)
-            self.variant_box.setItemData(self.variant_box.count() - 1, variant_qcolor(name),
-                                         Qt.ItemDataRole.DecorationRole)
-        self.variant_box.blockSignals(False)
+        fill_variant_box(self.variant_box, variants)
         self.doc = None
         if keep and keep[0] in variants and self.show_document(*keep):
             return

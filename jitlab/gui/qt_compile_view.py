@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPlainTex
 from jitlab.gui import graph_sources as G
 from jitlab.gui.qt_code_pane import NOTE_STYLE, QtCodePane
 from jitlab.gui.qt_source_pane import QtSourcePane
+from jitlab.gui.model_view import SessionView
 
 #: The variant this view describes.
 VARIANT = "compile"
@@ -42,21 +43,14 @@ def _where(file: str | None, line: int | None) -> str:
     return f"{Path(file).name}:{line}" if file else "(location unknown)"
 
 
-class QtCompileView(QWidget):
-    """Graph breaks, recompiles and generated code of a session's ``compile`` variant.
-
-    Parameters
-    ----------
-    session : dict, optional
-        A session as :func:`jitlab.core.session.load` returns it.
-    """
+class QtCompileView(SessionView):
+    """Graph breaks, recompiles and generated code of a session's ``compile`` variant."""
 
     sig_kernel_selected = Signal(str, str)
     """A generated kernel was selected in the code tree: ``(variant, kernel name)``."""
 
     def __init__(self, session: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session: dict[str, Any] | None = None
         self.graphs: dict[str, Any] = {}
         self.header = QLabel()
         self.header.setWordWrap(True)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QRad
 from jitlab.core import stats
 from jitlab.gui.chart_style import set_label, set_title, style_plot
 from jitlab.gui.colors import variant_color, variant_qcolor
+from jitlab.gui.model_view import RunModelView
 from jitlab.gui.run_model import RunModel
 from jitlab.gui.throttle import ThrottledRedraw
 
@@ -35,18 +36,11 @@ def box_stats(values: np.ndarray) -> dict | None:
             "low": float(inside.min()), "high": float(inside.max()), "outliers": outliers}
 
 
-class QtDistributionView(QWidget):
-    """Per-variant distributions of a :class:`RunModel`'s steady iterations.
-
-    Parameters
-    ----------
-    model : RunModel
-    parent : QWidget, optional
-    """
+class QtDistributionView(RunModelView):
+    """Per-variant distributions of a :class:`RunModel`'s steady iterations."""
 
     def __init__(self, model: RunModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = model
+        super().__init__(model, parent)
         self.mode = "box"
 
         self.box_button = QRadioButton("Box plot")

@@ -13,25 +13,21 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from jitlab.gui import graph_sources as G
 from jitlab.gui.qt_code_pane import HINT_STYLE, QtCodePane
 from jitlab.gui.qt_source_pane import QtSourcePane
+from jitlab.gui.model_view import SessionView
+from jitlab.gui.layout import splitter
 
 HINT = ("Each pane has its own selector (variant × graph, code, optimized forward/backward, fusion group, kernel "
         "source). Click a highlighted fusion group to open it in the other pane; click a file:line comment to see "
         "your source. Ctrl+F finds in the focused pane.")
 
 
-class QtGraphView(QWidget):
-    """Two :class:`QtCodePane` side by side over one session, plus a source pane.
-
-    Parameters
-    ----------
-    session : dict, optional
-        A session as :func:`jitlab.core.session.load` returns it.
-    """
+class QtGraphView(SessionView):
+    """Two :class:`QtCodePane` side by side over one session, plus a source pane."""
 
     sig_kernel_selected = Signal(str, str)
     """A fusion group was opened: ``(variant, kernel name)`` of its kernel ("" if it has none)."""
@@ -41,7 +37,6 @@ class QtGraphView(QWidget):
 
     def __init__(self, session: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session: dict[str, Any] | None = None
         self.left = QtCodePane()
         self.right = QtCodePane()
         self.source = QtSourcePane()
@@ -49,17 +44,8 @@ class QtGraphView(QWidget):
         self.hint = QLabel(HINT)
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet(HINT_STYLE)
-        self.panes = QSplitter(Qt.Orientation.Horizontal)
-        self.panes.addWidget(self.left)
-        self.panes.addWidget(self.right)
-        self.panes.setStretchFactor(0, 1)
-        self.panes.setStretchFactor(1, 1)
-        self.panes.setSizes([700, 700])
-        self.split = QSplitter(Qt.Orientation.Vertical)
-        self.split.addWidget(self.panes)
-        self.split.addWidget(self.source)
-        self.split.setStretchFactor(0, 3)
-        self.split.setStretchFactor(1, 1)
+        self.panes = splitter(Qt.Orientation.Horizontal, [self.left, self.right], (1, 1), (700, 700))
+        self.split = splitter(Qt.Orientation.Vertical, [self.panes, self.source], (3, 1))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.hint)

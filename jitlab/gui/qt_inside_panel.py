@@ -16,20 +16,14 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from jitlab.gui.qt_compile_view import QtCompileView
 from jitlab.gui.qt_graph_view import QtGraphView
 from jitlab.gui.qt_kernel_view import QtKernelView
+from jitlab.gui.model_view import SessionView
 
 
-class QtInsidePanel(QWidget):
-    """Graph, kernel and compile views of one session, in tabs.
-
-    Parameters
-    ----------
-    session : dict, optional
-        A session as :func:`jitlab.core.session.load` returns it (or a finished run's).
-    """
+class QtInsidePanel(SessionView):
+    """Graph, kernel and compile views of one session, in tabs."""
 
     def __init__(self, session: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session: dict[str, Any] | None = None
         self.graphs = QtGraphView()
         self.kernels = QtKernelView()
         self.compile = QtCompileView()

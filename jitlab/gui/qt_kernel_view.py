@@ -15,14 +15,16 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QMenu, QSplitter, QTableView, QVBoxLayout, QWidget)
+                               QMenu, QTableView, QVBoxLayout, QWidget)
 
 from jitlab.gui import graph_sources as G
-from jitlab.gui.colors import ordered, variant_color, variant_qcolor
+from jitlab.gui.colors import fill_variant_box, ordered, variant_color
 from jitlab.gui.formatting import fmt_ms
 from jitlab.gui.kernel_model import COLUMN_KEYS, FULL_NAME_ROLE, KernelFilterProxy, KernelTableModel
 from jitlab.gui.kernel_summary import fmt_count, fmt_ratio, fmt_us, headlines, summary_rows
 from jitlab.gui.qt_code_pane import HINT_STYLE, QtCodePane
+from jitlab.gui.model_view import SessionView
+from jitlab.gui.layout import splitter
 
 PHASES = (("all phases", ""), ("forward", "fwd"), ("backward", "bwd"))
 
@@ -41,14 +43,8 @@ class _KernelTable(QTableView):
         super().keyPressEvent(event)
 
 
-class QtKernelView(QWidget):
-    """Kernel lists of a session's variants.
-
-    Parameters
-    ----------
-    session : dict, optional
-        A session as :func:`jitlab.core.session.load` returns it.
-    """
+class QtKernelView(SessionView):
+    """Kernel lists of a session's variants."""
 
     sig_kernel_selected = Signal(str, str)
     """The user selected a kernel row: ``(variant, full kernel name)``."""
@@ -58,7 +54,6 @@ class QtKernelView(QWidget):
 
     def __init__(self, session: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session: dict[str, Any] | None = None
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)
@@ -98,12 +93,7 @@ class QtKernelView(QWidget):
         header.setStretchLastSection(True)
         self.copy_action = QAction("Copy full name (Ctrl+C)", self.table)
         self.source = QtCodePane(selectors=False)
-        self.split = QSplitter(Qt.Orientation.Vertical)
-        self.split.addWidget(self.table)
-        self.split.addWidget(self.source)
-        self.split.setStretchFactor(0, 3)
-        self.split.setStretchFactor(1, 2)
-        self.split.setSizes([300, 300])
+        self.split = splitter(Qt.Orientation.Vertical, [self.table, self.source], (3, 2), (300, 300))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -131,13 +121,7 @@ class QtKernelView(QWidget):
         self.session = session
         self.summary.setText(self._summary_html() if session else "")
         names = ordered((session or {}).get("variants", {}).keys())
-        self.variant_box.blockSignals(True)
-        self.variant_box.clear()
-        for name in names:
-            self.variant_box.addItem(name)
-            self.variant_box.setItemData(self.variant_box.count() - 1, variant_qcolor(name),
-                                         Qt.ItemDataRole.DecorationRole)
-        self.variant_box.blockSignals(False)
+        fill_variant_box(self.variant_box, names)
         with_kernels = [n for n in names if (session["variants"][n].get("kernels") or {}).get("items")] \
             if session else []
         pick = keep if keep in names else (with_kernels[0] if with_kernels else (names[0] if names else ""))

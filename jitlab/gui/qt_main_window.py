@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QFileDialog, QMainWindow, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
 from jitlab.core.session import SessionError
+from jitlab.core.session_types import error_record
 from jitlab.core.settings import InputError
 from jitlab.gui import export
 from jitlab.gui.chart_context import chart_header
@@ -30,6 +31,7 @@ from jitlab.gui.qt_welcome import QtWelcome
 from jitlab.gui.runner_process import live_processes
 from jitlab.gui.time_breakdown import busy_machine_text
 from jitlab.gui.workbench import Workbench
+from jitlab.gui.layout import splitter
 
 OPEN_FILTER = "Module or session (*.py *.json);;Python module (*.py);;jitlab session (*.json)"
 #: Closing waits at most this long for runners to die and the auto-save to land.
@@ -99,12 +101,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(330)
-        self.right_split = QSplitter(Qt.Orientation.Vertical)
-        self.right_split.addWidget(self.tabs)
-        self.right_split.addWidget(self.stats)
-        self.right_split.setStretchFactor(0, 3)
-        self.right_split.setStretchFactor(1, 1)
-        self.right_split.setSizes([640, 180])
+        self.right_split = splitter(Qt.Orientation.Vertical, [self.tabs, self.stats], (3, 1), (640, 180))
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.addWidget(scroll)
         self.main_split.addWidget(self.right_split)
@@ -187,7 +184,7 @@ class MainWindow(QMainWindow):
         try:
             session = self.bench.open_session(path)
         except SessionError as exc:
-            self.banner.show_error({"message": str(exc)})
+            self.banner.show_error(error_record(str(exc)))
             return False
         self.banner.clear()
         self._add_recent(path)
@@ -238,7 +235,7 @@ class MainWindow(QMainWindow):
         try:
             self.bench.run(self.controls.values())
         except InputError as exc:
-            self.banner.show_error({"message": str(exc)})
+            self.banner.show_error(error_record(str(exc)))
             self.stack.setCurrentIndex(1)
             return
         self.banner.clear()
@@ -273,7 +270,7 @@ class MainWindow(QMainWindow):
         try:
             self.bench.set_python(python)
         except InputError as exc:
-            self.banner.show_error({"message": str(exc)})
+            self.banner.show_error(error_record(str(exc)))
             return False
         if remember:
             self.prefs.set("run/python", python or "")
@@ -372,7 +369,7 @@ class MainWindow(QMainWindow):
         try:
             write(path, True)
         except OSError as exc:
-            self.banner.show_error({"message": f"could not write {path}: {exc}"})
+            self.banner.show_error(error_record(f"could not write {path}: {exc}"))
 
     # ---- errors
 
@@ -437,7 +434,7 @@ class MainWindow(QMainWindow):
 
     def _on_autosaved(self, path: str, error: str) -> None:
         if error:
-            self.banner.show_error({"message": f"could not auto-save the run to {path}: {error}"})
+            self.banner.show_error(error_record(f"could not auto-save the run to {path}: {error}"))
         else:
             self.statusBar().showMessage(f"Run saved automatically to {path}", 10000)
 
@@ -465,10 +462,10 @@ class MainWindow(QMainWindow):
         geometry = self.prefs.get_bytes("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        for key, splitter in (("window/main_split", self.main_split), ("window/right_split", self.right_split)):
+        for key, split in (("window/main_split", self.main_split), ("window/right_split", self.right_split)):
             state = self.prefs.get_bytes(key)
             if state is not None:
-                splitter.restoreState(state)
+                split.restoreState(state)
         self.controls.restore(self.prefs)
         self.timing.set_log_y(self.prefs.get("view/log_y", False, bool))
         self.timing.set_conditions_metric(self.prefs.get("view/conditions", None, str))

@@ -13,6 +13,7 @@ from jitlab.core.explain import explain, warmup_notes
 from jitlab.core.formatting import placement_text
 from jitlab.gui.colors import variant_color
 from jitlab.gui.formatting import fmt_bytes
+from jitlab.gui.model_view import RunModelView
 from jitlab.gui.run_model import RunModel, duration_text
 
 #: Elapsed-time text refresh.
@@ -38,18 +39,11 @@ class _Row:
         self.resources.setVisible(False)
 
 
-class QtProgressView(QWidget):
-    """Per-variant progress of a :class:`RunModel`.
-
-    Parameters
-    ----------
-    model : RunModel
-    parent : QWidget, optional
-    """
+class QtProgressView(RunModelView):
+    """Per-variant progress of a :class:`RunModel`."""
 
     def __init__(self, model: RunModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = model
+        super().__init__(model, parent)
         self.rows: dict[str, _Row] = {}
         self.header = QLabel("")
         self.header.setObjectName("runHeader")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import (QAbstractTableModel, QFileSystemWatcher, QModelIndex, QPersistentModelIndex, Qt, QTimer,
+from PySide6.QtCore import (QFileSystemWatcher, Qt, QTimer,
                             Signal)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
 
 from jitlab.gui.history import RunEntry, RunHistory
 from jitlab.gui.qt_code_edit import HINT_STYLE
+from jitlab.gui.table_model import ColumnTableModel
 
 COLUMNS = (("date", "Date"), ("file", "File"), ("target", "Target"), ("device", "Device"),
            ("variants", "Variants"), ("headline", "Best speedup vs eager"))
@@ -28,35 +29,23 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 RESCAN_DELAY_MS = 250
 
 
-class RunsTableModel(QAbstractTableModel):
+class RunsTableModel(ColumnTableModel):
     """Rows of :class:`~jitlab.gui.history.RunEntry`."""
+
+    columns = COLUMNS
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.entries: list[RunEntry] = []
 
     def set_entries(self, entries: list[RunEntry]) -> None:
-        self.beginResetModel()
-        self.entries = list(entries)
-        self.endResetModel()
+        self.refill(lambda: setattr(self, "entries", list(entries)))
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.entries)
+    def row_count(self) -> int:
+        return len(self.entries)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self.entries):
-            return None
-        e = self.entries[index.row()]
-        key = COLUMN_KEYS[index.column()]
+    def cell(self, row: int, key: str, role: int) -> Any:
+        e = self.entries[row]
         if role == Qt.ItemDataRole.DisplayRole:
             if e.error and key == "variants":
                 return f"unreadable: {e.error.splitlines()[0]}"

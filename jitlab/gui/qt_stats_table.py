@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
@@ -21,6 +21,7 @@ from jitlab.gui.formatting import (DASH, HOST_DEPENDENT_MARK, device_speedup_cel
                                    fmt_bytes, fmt_check, fmt_ms, fmt_phase, host_word, location_text,
                                    speedup_cell)
 from jitlab.gui.run_model import RunModel, is_failure
+from jitlab.gui.table_model import ColumnTableModel
 from jitlab.gui.time_breakdown import device_tooltip, session_unit, unreliable_causes
 from jitlab.gui.throttle import ThrottledRedraw
 
@@ -46,8 +47,10 @@ _STATUS_COLORS = {"ok": QColor("#1a7f37"), "failed": QColor("#cf222e"), "timeout
                   "stopped": QColor("#9a6700"), "not_applicable": QColor("#57606a")}
 
 
-class StatsTableModel(QAbstractTableModel):
+class StatsTableModel(ColumnTableModel):
     """Qt table model over a :class:`RunModel` (a snapshot refreshed by :meth:`refresh`)."""
+
+    columns = COLUMNS
 
     def __init__(self, model: RunModel, parent=None) -> None:
         super().__init__(parent)
@@ -66,9 +69,7 @@ class StatsTableModel(QAbstractTableModel):
             self.unit = unit
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         if [r["variant"] for r in rows] != old:
-            self.beginResetModel()
-            self.rows = rows
-            self.endResetModel()
+            self.refill(lambda: setattr(self, "rows", rows))
         else:
             self.rows = rows
             if rows:
@@ -87,7 +88,7 @@ class StatsTableModel(QAbstractTableModel):
         error = rec.get("error")
         memory = rec.get("peak_memory_bytes")
         dev = rec.get("device") or {}
-        speedup, speedup_state = speedup_cell(rec, name) if total else (DASH, "")
+        speedup, speedup_state = speedup_cell(rec, name, total)
         speedup_dev, speedup_dev_state = device_speedup_cell(rec, name)
         return {
             "variant": name, "status": status, "status_text": status_text, "stats": st,
@@ -121,7 +122,11 @@ class StatsTableModel(QAbstractTableModel):
         """The header of column ``key`` (device or CPU words)."""
         if key in _UNIT_HEADERS:
             return _UNIT_HEADERS[key](self.unit)
-        return dict(COLUMNS)[key]
+        return super().header_text(key)
+
+    def header_tip(self, key: str) -> str | None:
+        tip = _HEADER_TIPS.get(key)
+        return tip(self.unit) if callable(tip) else tip
 
     @staticmethod
     def _message(rec: dict[str, Any]) -> str:
@@ -144,27 +149,8 @@ class StatsTableModel(QAbstractTableModel):
             return row["message"]
         return row["text"][key]
 
-    # ---- QAbstractTableModel
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.header_text(COLUMN_KEYS[section])
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            tip = _HEADER_TIPS.get(COLUMN_KEYS[section])
-            return tip(self.unit) if callable(tip) else tip
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        key = COLUMN_KEYS[index.column()]
+    def cell(self, row_index: int, key: str, role: int) -> Any:
+        row = self.rows[row_index]
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell_text(row["variant"], key)
         if role == Qt.ItemDataRole.SizeHintRole and row["failure"] and key == "fwd":

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from jitlab.gui import time_breakdown as T
 from jitlab.gui.colors import WARNING_COLOR, variant_qcolor
 from jitlab.gui.formatting import fmt_ms
+from jitlab.gui.model_view import RunModelView
 from jitlab.gui.run_model import RunModel
 from jitlab.gui.throttle import ThrottledRedraw
 
@@ -48,18 +49,11 @@ class _Row:
     lines: list[list[tuple[str, str]]]
 
 
-class QtTimeBreakdown(QWidget):
-    """The breakdown view of a :class:`RunModel`.
-
-    Parameters
-    ----------
-    model : RunModel
-    parent : QWidget, optional
-    """
+class QtTimeBreakdown(RunModelView):
+    """The breakdown view of a :class:`RunModel`."""
 
     def __init__(self, model: RunModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = model
+        super().__init__(model, parent)
         self.breakdown = T.Breakdown(None, [], "", "")
         self.setObjectName("timeBreakdown")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)

@@ -28,6 +28,7 @@ from jitlab.gui.chart_style import IterationAxis, robust_upper, set_label, set_t
 from jitlab.gui.colors import WARMUP_BRUSH, variant_color, variant_qcolor
 from jitlab.gui.qt_speedup_plot import QtSpeedupPlot
 from jitlab.gui.run_model import RunModel
+from jitlab.gui.series import VariantSeries
 from jitlab.gui.throttle import ThrottledRedraw
 
 #: Redraw period of the live curves (~25 Hz).
@@ -262,27 +263,17 @@ class QtTimingPlot(QWidget):
                 self._set_edges(phase, [])
             return
         for phase, plot in self.plots.items():
-            arrays, points = [], []
-            for name in self.model.variants:
-                series = self.model.series.get(name)
-                if series is None or not series.n:
-                    continue
-                y = series.fwd if phase == "fwd" else series.bwd
-                meas = ~series.warmup
-                arrays.append(y[meas] if meas.any() else y[1:] if series.n > 1 else y)
-            top = robust_upper(arrays)
+            points = []
+            shown = self._phase_values(phase)
+            top = robust_upper([y[meas] if meas.any() else y[1:] if series.n > 1 else y
+                                for _name, series, y, meas in shown])
             if top is None:
                 self._set_edges(phase, [])
                 continue
             plot.enableAutoRange(axis="y", enable=False)
             plot.setYRange(0.0, top, padding=0)
             edge_y = top / 1.04
-            for name in self.model.variants:
-                series = self.model.series.get(name)
-                if series is None or not series.n:
-                    continue
-                y = series.fwd if phase == "fwd" else series.bwd
-                meas = ~series.warmup
+            for name, series, y, meas in shown:
                 lead = series.leading_warmup
                 ym, yw = y[meas], y[:lead]
                 xm = np.flatnonzero(ym > top)[:MAX_EDGE_POINTS].astype(float)
@@ -291,6 +282,15 @@ class QtTimingPlot(QWidget):
                     if xs.size:
                         points.append((xs, np.full(xs.size, edge_y), variant_qcolor(name, alpha)))
             self._set_edges(phase, points)
+
+    def _phase_values(self, phase: str) -> list[tuple[str, VariantSeries, np.ndarray, np.ndarray]]:
+        """``(variant, series, values of the phase, mask of measured iterations)`` of every variant with data."""
+        out = []
+        for name in self.model.variants:
+            series = self.model.series.get(name)
+            if series is not None and series.n:
+                out.append((name, series, series.fwd if phase == "fwd" else series.bwd, ~series.warmup))
+        return out
 
     def _set_edges(self, phase: str, points: list) -> None:
         """Draw ``(x, y, colour)`` groups at the top edge of one row (one item per colour)."""

@@ -22,7 +22,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
 from jitlab.engine import link as L
-from jitlab.engine.link import STOP_GRACE_S
 from jitlab.core.watchdog import Watchdog
 from jitlab.engine import hangs
 from jitlab.engine.placement import place
@@ -241,7 +240,7 @@ class RunController(QObject):
         for variant in variants:
             runner = self._runners.get(variant)
             if runner is not None:
-                runner.stop(int(STOP_GRACE_S * 1000))
+                runner.stop()
 
     def _on_conductor_failed(self, text: str) -> None:
         print(f"jitlab: the run's scheduler failed; the run is stopped.\n{text}", flush=True)

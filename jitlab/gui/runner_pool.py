@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from jitlab.core import message_check
 from jitlab.core import protocol as P
 from jitlab.core.conductor import describe_exit
+from jitlab.core.session_types import error_from_message, error_record
 from jitlab.engine import link as L
 from jitlab.gui.runner_process import QtRunnerProcess
 
@@ -160,10 +161,10 @@ class Prober(QObject):
         if runner is None or self._answered:
             return
         self._answered = True
-        self.sig_failed.emit({
-            "message": f"{Path(self.file or '').name}: the runner did not finish importing the file within "
-                       f"{self.timeout_s:g} s (does the module wait for something when it is imported?)",
-            "traceback": runner.stderr_tail() or None, "location": None, "phase": "load", "kind": "timeout"})
+        self.sig_failed.emit(error_record(
+            f"{Path(self.file or '').name}: the runner did not finish importing the file within "
+            f"{self.timeout_s:g} s (does the module wait for something when it is imported?)",
+            P.PHASE_LOAD, kind="timeout", traceback=runner.stderr_tail() or None))
         self.cancel()
 
     def _on_message(self, runner: QtRunnerProcess, msg: dict) -> None:
@@ -172,7 +173,7 @@ class Prober(QObject):
         wrong = message_check.problem(msg)
         if wrong is not None:
             self._on_garbage(runner, wrong)
-            runner.stop(int(L.STOP_GRACE_S * 1000))
+            runner.stop()
             return
         kind = msg.get("t")
         if kind == P.DEVICES:
@@ -182,21 +183,19 @@ class Prober(QObject):
             self.sig_probed.emit(msg)
         elif kind == P.ERROR:
             self._answered = True
-            self.sig_failed.emit({k: msg.get(k) for k in ("message", "traceback", "location", "phase", "kind")})
+            self.sig_failed.emit(error_from_message(msg))
 
     def _on_garbage(self, runner: QtRunnerProcess, text: str) -> None:
         if runner is self._runner and not self._answered:
             self._answered = True
-            self.sig_failed.emit({"message": L.garbage_error(text)["message"],
-                                  "traceback": None, "location": None, "phase": "load", "kind": "protocol"})
+            self.sig_failed.emit(error_record(L.garbage_error(text)["message"], P.PHASE_LOAD, kind="protocol"))
 
     def _on_exited(self, runner: QtRunnerProcess, code, sig, tail: str) -> None:
         if runner is self._runner:
             if not self._answered:
                 self._answered = True
                 text = describe_exit(code, sig) + (f"\n{tail.strip()}" if tail.strip() else "")
-                self.sig_failed.emit({"message": f"the runner could not probe {Path(self.file or '').name}: {text}",
-                                      "traceback": tail or None, "location": None, "phase": "load",
-                                      "kind": "crash"})
+                self.sig_failed.emit(error_record(f"the runner could not probe {Path(self.file or '').name}: {text}",
+                                                  P.PHASE_LOAD, kind="crash", traceback=tail or None))
             self._runner = None
         runner.deleteLater()

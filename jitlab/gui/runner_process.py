@@ -111,13 +111,14 @@ class QtRunnerProcess(QObject):
             return
         self.proc.write(P.encode(command))
 
-    def stop(self, grace_ms: int) -> None:
+    def stop(self, grace_ms: int | None = None) -> None:
         """Ask the runner to stop (SIGTERM: it sends its current block's iterations and exits);
-        kill it if it is still running after ``grace_ms``."""
+        kill it if it is still running after ``grace_ms`` (default: :data:`jitlab.engine.link.STOP_GRACE_S`)."""
         if self.killed or not self.is_running():
             return
-        if L.terminate(self.pid):
-            QTimer.singleShot(grace_ms, self, self.kill)
+        delay = L.stop(self.pid)
+        if delay:
+            QTimer.singleShot(int(delay * 1000) if grace_ms is None else grace_ms, self, self.kill)
         else:
             self.kill()
 
@@ -126,8 +127,7 @@ class QtRunnerProcess(QObject):
         if self.killed or not self.is_running():
             return
         self.killed = True
-        if not L.kill_group(self.pid):
-            self.proc.kill()
+        L.kill(self.pid, self.proc.kill)
 
     def adopt(self) -> list[tuple[str, tuple]]:
         """Stop holding events; return the held ``(kind, args)`` pairs in order.
@@ -156,12 +156,14 @@ class QtRunnerProcess(QObject):
     def _on_stdout(self) -> None:
         self._consume(bytes(self.proc.readAllStandardOutput().data()))
 
-    def _consume(self, chunk: bytes, final: bool = False) -> None:
-        events = self.link.feed_stdout(chunk) + (self.link.end_stdout() if final else [])
+    def _consume(self, chunk: bytes) -> None:
+        self._relay(self.link.feed_stdout(chunk))
+
+    def _relay(self, events: list[tuple[str, Any]]) -> None:
         for kind, payload in events:
             self._emit(kind, payload)
             if kind == "garbage":
-                self.stop(int(L.STOP_GRACE_S * 1000))
+                self.stop()
                 return
 
     def _on_stderr(self) -> None:
@@ -170,9 +172,9 @@ class QtRunnerProcess(QObject):
     def _on_finished(self, exit_code: int, exit_status: QProcess.ExitStatus) -> None:
         if self.exit_info is not None:
             return
-        self._consume(bytes(self.proc.readAllStandardOutput().data()), final=True)
+        events = self.link.feed_stdout(bytes(self.proc.readAllStandardOutput().data()))
         self._on_stderr()
-        self.link.end_stderr()
+        self._relay(events + self.link.ended())
         L.kill_group(self._pid)  # what the runner started ends with it
         if exit_status == QProcess.ExitStatus.CrashExit:
             code, sig = None, exit_code or (int(signal.SIGKILL) if self.killed else None)

@@ -16,6 +16,18 @@ from jitlab.core import stats
 _INITIAL = 256
 
 
+class _Filled:
+    """The filled part (``[:n]``) of one of a series' buffers, read as an attribute."""
+
+    def __init__(self, buffer: str) -> None:
+        self.buffer = buffer
+
+    def __get__(self, series: "VariantSeries | None", owner: type | None = None) -> np.ndarray:
+        if series is None:
+            raise AttributeError(self.buffer)
+        return getattr(series, self.buffer)[: series.n]
+
+
 class VariantSeries:
     """Iteration timings of one variant, in arrival order.
 
@@ -82,31 +94,14 @@ class VariantSeries:
 
     # ---- reading (views of the filled part; do not keep them across appends)
 
-    @property
-    def index(self) -> np.ndarray:
-        return self._index[: self.n]
-
-    @property
-    def fwd(self) -> np.ndarray:
-        return self._fwd[: self.n]
-
-    @property
-    def bwd(self) -> np.ndarray:
-        return self._bwd[: self.n]
-
-    @property
-    def warmup(self) -> np.ndarray:
-        return self._warmup[: self.n]
-
-    @property
-    def cpu(self) -> np.ndarray:
-        """CPU time of each iteration (NaN where the runner did not record it)."""
-        return self._cpu[: self.n]
-
-    @property
-    def rounds(self) -> np.ndarray:
-        """Schedule round of each iteration (-1 for none, e.g. warm-up)."""
-        return self._round[: self.n]
+    index = _Filled("_index")
+    fwd = _Filled("_fwd")
+    bwd = _Filled("_bwd")
+    warmup = _Filled("_warmup")
+    #: CPU time of each iteration (NaN where the runner did not record it).
+    cpu = _Filled("_cpu")
+    #: Schedule round of each iteration (-1 for none, e.g. warm-up).
+    rounds = _Filled("_round")
 
     @property
     def total(self) -> np.ndarray:
@@ -168,27 +163,12 @@ class VariantSeries:
     def block_medians(self) -> dict[int, float]:
         """Median steady total time of each round's block, as :func:`jitlab.core.stats.block_medians`."""
         keep = ~self.warmup & (self.rounds >= 0)
-        rounds, totals = self.rounds[keep], self.total[keep]
-        if rounds.size == 0:
-            return {}
-        order = np.argsort(rounds, kind="stable")
-        rounds, totals = rounds[order], totals[order]
-        keys, starts = np.unique(rounds, return_index=True)
-        return {int(r): float(np.median(chunk)) for r, chunk in zip(keys, np.split(totals, starts[1:]))}
+        return stats.block_medians_of(self.rounds[keep], self.total[keep])
 
     def summary(self) -> dict:
         """Per-phase summaries of the steady iterations, as :func:`jitlab.core.stats.phase_stats` gives."""
-        return {p: _summary(self.phase(p)) for p in stats.PHASES}
+        return {p: stats.summarize_array(self.phase(p)) for p in stats.PHASES}
 
 
 def _floats(values: Sequence[float | None]) -> np.ndarray:
     return np.asarray([np.nan if v is None else v for v in values], dtype=float)
-
-
-def _summary(arr: np.ndarray) -> dict | None:
-    """:func:`jitlab.core.stats.summarize` on an array (same percentile method, no list round trip)."""
-    if arr.size == 0:
-        return None
-    p25, median, p75 = np.percentile(arr, [25, 50, 75])
-    return {"median": float(median), "p25": float(p25), "p75": float(p75), "iqr": float(p75 - p25),
-            "min": float(arr.min()), "mean": float(arr.mean()), "n": int(arr.size)}

@@ -13,6 +13,8 @@ from typing import Any
 from PySide6.QtCore import QFileSystemWatcher, QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from jitlab.core import session as S
+from jitlab.core.outcome import EXIT_NOTHING_RAN, EXIT_OK, exit_status
+from jitlab.core.session_types import error_record
 from jitlab.core.settings import InputError, check_module_file, make_settings
 from jitlab.gui import paths
 from jitlab.gui.export import export_session
@@ -45,16 +47,6 @@ class _SaveTask(QRunnable):
             self.signals.sig_done.emit(str(self.path), "")
         except Exception as exc:  # noqa: BLE001 - reported to the user, never raised in a thread
             self.signals.sig_done.emit(str(self.path), str(exc))
-
-
-def exit_status(session: dict[str, Any] | None, fatal: bool = False) -> int:
-    """The run's exit status, as ``jitlab run`` gives it: 0 all ran, 1 some failed, 2 nothing could run."""
-    if session is None:
-        return 2
-    statuses = [v["status"] for v in session["variants"].values()]
-    if fatal and S.STATUS_OK not in statuses:
-        return 2
-    return 0 if all(s in (S.STATUS_OK, S.STATUS_NOT_APPLICABLE) for s in statuses) else 1
 
 
 class Workbench(QObject):
@@ -173,7 +165,7 @@ class Workbench(QObject):
         try:
             check_module_file(self.file)  # re-read: an edited file is re-imported by the fresh runners
         except InputError as exc:
-            self._set_module_error({"message": str(exc), "traceback": None, "location": None, "kind": "input"})
+            self._set_module_error(error_record(str(exc), kind="input"))
             raise
         settings = make_settings(file=self.file, **values)
         session = self.controller.start(settings)
@@ -233,7 +225,7 @@ class Workbench(QObject):
     def exit_status(self) -> int:
         """0 all variants ran, 1 some failed, 2 nothing could run (as ``jitlab run``)."""
         if self.model.session is None:
-            return 2 if self.module_error else 0
+            return EXIT_NOTHING_RAN if self.module_error else EXIT_OK
         fatal = self.controller.conductor is not None and self.controller.conductor.fatal_error is not None
         return exit_status(self.model.session, fatal)
 
@@ -245,7 +237,7 @@ class Workbench(QObject):
             check_module_file(self.file)
         except InputError as exc:
             self.prober.cancel()
-            self._set_module_error({"message": str(exc), "traceback": None, "location": None, "kind": "input"})
+            self._set_module_error(error_record(str(exc), kind="input"))
             return False
         self.prober.probe(self.file)
         return True

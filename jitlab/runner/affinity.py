@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from jitlab.core import pin_cpus
+
 
 class AffinityError(ValueError):
     """A CPU list that this machine cannot honour."""
@@ -23,25 +25,17 @@ def choose(spec: str, device_type: str, pin_core: int | None = None) -> list[int
     pins; a list such as ``2,3`` or ``0-3`` pins on any device.
     """
     allowed = sorted(os.sched_getaffinity(0))
-    if spec in (None, "", "none"):
+    try:
+        parsed = pin_cpus.parse(spec or pin_cpus.NONE)
+    except pin_cpus.PinSpecError as exc:
+        raise AffinityError(str(exc)) from None
+    if parsed == pin_cpus.NONE:
         return None
-    if spec == "auto":
+    if parsed == pin_cpus.AUTO:
         if device_type == "cpu":
             return None
         return [pin_core] if pin_core in allowed else allowed[-1:]
-    cpus: list[int] = []
-    for part in spec.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            if "-" in part:
-                lo, hi = (int(x) for x in part.split("-", 1))
-                cpus.extend(range(lo, hi + 1))
-            else:
-                cpus.append(int(part))
-        except ValueError:
-            raise AffinityError(f"--pin-cpus {spec!r}: use auto, none, or a list such as 2,3 or 0-3") from None
+    cpus = list(parsed)
     missing = sorted(set(cpus) - set(allowed))
     if not cpus or missing:
         raise AffinityError(f"--pin-cpus {spec!r}: CPU(s) {missing or '(none)'} not available; "

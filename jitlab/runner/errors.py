@@ -3,14 +3,14 @@ that point at the user's file and line."""
 
 from __future__ import annotations
 
-import re
 import traceback
 from pathlib import Path
 from typing import Any
 
 import torch
 
-_FILE_LINE = re.compile(r'File "([^"]+)", line (\d+)')
+from jitlab.runner.locations import user_location
+
 _OOM_TEXT = ("out of memory", "can't allocate memory", "not enough memory", "DefaultCPUAllocator")
 
 
@@ -41,32 +41,10 @@ def _gib(n: int | None) -> str:
     return "?" if n is None else f"{n / 2**30:.2f} GiB"
 
 
-def locate(exc: BaseException, user_file: Path) -> tuple[str, int] | None:
-    """The user's file and line for an exception.
-
-    TorchScript compile errors carry the location in their message text; other
-    exceptions in their traceback.
-    """
-    user = str(user_file)
-    hits = [(f, int(n)) for f, n in _FILE_LINE.findall(str(exc))]
-    for f, n in hits:
-        if f == user:
-            return f, n
-    frames = traceback.extract_tb(exc.__traceback__)
-    for fr in reversed(frames):
-        if fr.filename == user:
-            return fr.filename, fr.lineno or 0
-    folder = str(user_file.parent)
-    for fr in reversed(frames):
-        if fr.filename.startswith(folder) and "site-packages" not in fr.filename:
-            return fr.filename, fr.lineno or 0
-    return hits[0] if hits else None
-
-
 def error_message(exc: BaseException, phase: str, user_file: Path, device: torch.device,
                   what: str) -> dict[str, Any]:
     """The ``error`` protocol message for an exception in ``phase``."""
-    loc = locate(exc, user_file)
+    loc = user_location(exc, user_file)
     text = str(exc).strip() or type(exc).__name__
     msg: dict[str, Any] = {
         "t": "error", "phase": phase, "kind": "exception",

@@ -18,6 +18,8 @@ from typing import Any
 
 import torch
 
+from jitlab.runner.locations import user_location
+
 TARGET_PREFIX = "target_"
 DEFAULT_TARGET = "default"
 
@@ -86,18 +88,6 @@ def import_file(path: str | os.PathLike) -> ModuleType:
             "".join(traceback.format_exception(exc)),
         ) from None
     return module
-
-
-def user_location(exc: BaseException, path: Path) -> tuple[str, int] | None:
-    """The innermost traceback frame in the user's file (else in its folder)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    path_s = str(path)
-    folder = str(path.parent)
-    for want in (lambda f: f == path_s, lambda f: f.startswith(folder + os.sep)):
-        for fr in reversed(frames):
-            if want(fr.filename):
-                return fr.filename, fr.lineno or 0
-    return None
 
 
 def find_targets(module: ModuleType) -> dict[str, Any]:

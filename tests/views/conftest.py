@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import mark_gui
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _MISSING = [m for m in ("PySide6", "pyqtgraph", "pytestqt") if importlib.util.find_spec(m) is None]
@@ -33,11 +35,8 @@ RECORDED_ROOT = "/work/main"
 
 
 def pytest_collection_modifyitems(config, items):
-    if _MISSING:
-        return
-    for item in items:
-        if Path(str(item.fspath)).parent == Path(__file__).parent:
-            item.add_marker(pytest.mark.gui)
+    if not _MISSING:
+        mark_gui(items, Path(__file__).parent)
 
 
 def _rebase(obj, old: str, new: str):

@@ -24,13 +24,11 @@ from typing import Any, Iterator
 
 import torch
 
+from jitlab.core.ir_names import kernel_names
 from jitlab.runner.introspect.limits import FX_GRAPH_LIMIT, attempt, clip
 
 #: Inductor heads every wrapper module with the AOTAutograd graph it implements.
 _AOT_ID = re.compile(r"^# AOT ID: \['([^']*)'\]", re.M)
-#: Kernels are module-level names bound to ``async_compile.cpp_pybinding(...)``,
-#: ``async_compile.triton(...)`` and the like.
-_KERNEL_DEF = re.compile(r"^(\w+) = async_compile\.\w+\(", re.M)
 _COMPILE_ID = re.compile(r"(\d+)/(\d+)")
 
 
@@ -72,7 +70,7 @@ def inductor_modules() -> list[GeneratedModule]:
         graph_id = head.group(1) if head else f"graph_{len(found)}"
         backward = "backward" in graph_id if head else "tangents_" in source
         found.append(GeneratedModule(graph_id, "bwd" if backward else "fwd", path, source,
-                                     _KERNEL_DEF.findall(source), mod))
+                                     kernel_names(source), mod))
     found.sort(key=lambda g: (_leading_int(g.graph_id), g.phase != "fwd"))
     return found
 

@@ -12,20 +12,10 @@ from typing import Any
 
 import torch
 
+from jitlab.core.ir_names import FUSION_KINDS, NNC_KINDS
 from jitlab.runner.introspect import nnc_names
 from jitlab.runner.introspect.limits import GROUP_LIMIT, attempt, clip
 
-#: Node kinds of the fusers TorchScript has had: NNC (TensorExpr), its
-#: dynamic-shape form, the legacy fuser, nvFuser and oneDNN Graph.
-FUSION_KINDS = (
-    "prim::TensorExprGroup",
-    "prim::TensorExprDynamicGroup",
-    "prim::FusionGroup",
-    "prim::CudaFusionGroup",
-    "prim::oneDNNFusionGroup",
-)
-#: Groups that NNC compiles with ``TensorExprKernel``.
-NNC_KINDS = ("prim::TensorExprGroup",)
 #: Nodes that hold values, not work; left out of a group's op list.
 _NOT_OPS = ("prim::Constant",)
 
