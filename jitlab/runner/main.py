@@ -156,6 +156,10 @@ class Runner:
         second = self.reference_module if self.variant == "trace" else None  # eager, for a second input
         random = randomness.prepare(self.variant, self.reference_module, t.inputs, seed, notes)
         reference = self._reference_output(seed, notes)
+        if self.variant.split(":")[0] == "compile":
+            from jitlab.runner.introspect import provenance
+
+            provenance.enable_inductor(notes)  # before the first call compiles
         with captured_warnings(self.warnings), phase(P.PHASE_BUILD, BUILD_WHAT.get(self.variant, "building")):
             self.fn, build_ms = build(self.variant, t.module, t.inputs, train)
         leaves = list(t.module.parameters()) + [x for x in t.inputs if x.requires_grad]

@@ -1,0 +1,248 @@
+"""Which of the user's lines each profiled kernel came from.
+
+Every row of the kernel table gains ``origins``: the source lines whose ops
+the kernel (or top-level CPU op) contains, each with the ``share`` of the
+row's time it is charged, shares summing to 1. Rows nothing is known about
+keep ``origins`` unset. :mod:`jitlab.core.lines` turns the rows into the cost
+of each line.
+
+Where the lines come from
+-------------------------
+compile
+    Inductor's provenance tracking (``torch._inductor.config.trace.
+    provenance_tracking_level = 1``, set by :func:`enable_inductor` before the
+    first call) maps each generated kernel to the stack traces of the FX nodes
+    it was generated from; Dynamo keeps those maps in its compilation metrics
+    (``inductor_provenance``), one per compiled forward and backward graph.
+    Backward nodes carry the stack trace of the forward op they differentiate,
+    so a backward kernel is charged to the forward lines it serves.
+script and trace
+    Every node of the optimized graphs has a source range: for ``script`` the
+    file and line of the expression, for ``trace`` the Python stack at the
+    moment it was recorded. A fusion group's kernel is charged to the lines of
+    the ops in its subgraph; any other row to the lines of the graph's nodes
+    of its kind (``aten::mm`` on two lines: half each).
+
+A kernel made of ops from several lines is split **evenly** among its
+distinct lines: a line's cost is its share of the kernels it contributed to,
+not a measurement of that line alone (fused code has no per-line time).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable
+
+import torch
+
+from jitlab.core.lines import SPLIT_DEFAULT
+
+#: ``  File "/a/b.py", line 7, in forward`` (Python tracebacks, script ranges).
+_PY_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<fn>[\w<>.]+))?')
+#: ``/a/b.py(7): forward`` (the stacks TorchScript's tracer records).
+_TRACE_FRAME = re.compile(r"^(?P<file>[^\n()]+\.py)\((?P<line>\d+)\): (?P<fn>[\w<>.]+)\s*$", re.M)
+#: ``cpp_fused_add_0:3``: provenance keys end with Inductor's debug handle.
+_HANDLE = re.compile(r":\d+$")
+#: Nodes that compute nothing; their lines would dilute a kernel's.
+_NOT_OPS = ("prim::Constant", "prim::TupleConstruct", "prim::TupleUnpack", "prim::ListConstruct",
+            "prim::GetAttr", "prim::If", "prim::TypeCheck", "prim::RequiresGradCheck", "prim::CallFunction",
+            "prim::BroadcastSizes")
+_TORCH_DIR = str(Path(torch.__file__).resolve().parent)
+
+SPLIT_RULE = SPLIT_DEFAULT
+SOURCES = {
+    "compile": "Inductor's provenance: the stack traces of the FX nodes each generated kernel was made from",
+    "script": "the source ranges of the optimized graph's nodes",
+    "trace": "the Python stacks the tracer recorded for the optimized graph's nodes",
+}
+
+
+def enable_inductor(notes: list[str]) -> None:
+    """Ask Inductor to record which FX nodes each kernel it generates came from.
+
+    Must run before the first compiled call; it is part of Inductor's cache
+    key, so a cache entry made without it is not reused.
+    """
+    try:
+        import torch._inductor.config as inductor_config
+    except ImportError:
+        notes.append("this torch has no Inductor: kernels are not traced back to lines")
+        return
+    trace = getattr(inductor_config, "trace", None)
+    if trace is None or not hasattr(trace, "provenance_tracking_level"):
+        notes.append(f"torch {torch.__version__} has no Inductor provenance tracking: kernels are not traced "
+                     "back to lines")
+        return
+    if not trace.provenance_tracking_level:
+        trace.provenance_tracking_level = 1
+
+
+# ---- frames
+
+
+def frames(stack: str) -> list[tuple[str, int]]:
+    """``(file, line)`` of every frame in a stack trace or source range, outermost first."""
+    found = [(m["file"], int(m["line"])) for m in _PY_FRAME.finditer(stack)]
+    if not found:
+        found = [(m["file"].strip(), int(m["line"])) for m in _TRACE_FRAME.finditer(stack)]
+        found.reverse()  # the tracer writes the innermost frame first
+    return found
+
+
+def user_line(stack: str, user_file: Path | None) -> tuple[str, int] | None:
+    """The frame a stack is charged to: the innermost one in the user's file,
+    else the innermost outside torch itself, else the innermost; ``None``
+    without a frame in a real file."""
+    # ``<string>`` frames are TorchScript's own gradient formulas, no file of the user's.
+    found = [f for f in frames(stack) if not f[0].startswith("<")]
+    if not found:
+        return None
+    if user_file is not None:
+        mine = [f for f in found if _same_file(f[0], user_file)]
+        if mine:
+            return str(user_file), mine[-1][1]
+    outside = [f for f in found if not f[0].startswith(_TORCH_DIR)]
+    return (outside or found)[-1]
+
+
+def _same_file(name: str, path: Path) -> bool:
+    try:
+        return Path(name).resolve() == path
+    except (OSError, ValueError):
+        return False
+
+
+def even_origins(lines: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
+    """Distinct lines, each with an equal share."""
+    distinct = sorted(set(lines), key=lambda fl: (fl[0], fl[1]))
+    if not distinct:
+        return []
+    share = 1.0 / len(distinct)
+    return [{"file": f, "line": n, "share": share} for f, n in distinct]
+
+
+def weighted_origins(counts: Counter) -> list[dict[str, Any]]:
+    """Lines with shares proportional to their counts."""
+    total = sum(counts.values())
+    if not total:
+        return []
+    return [{"file": f, "line": n, "share": c / total} for (f, n), c in sorted(counts.items())]
+
+
+# ---- compile
+
+
+def inductor_stacks() -> tuple[dict[str, list[str]], int]:
+    """Kernel name -> stack traces, from Dynamo's compilation metrics; and how
+    many compiled graphs had no provenance recorded."""
+    from torch._dynamo.utils import get_compilation_metrics
+
+    stacks: dict[str, list[str]] = {}
+    missing = 0
+    for m in get_compilation_metrics():
+        recorded = getattr(m, "inductor_provenance", None)
+        if not recorded:
+            missing += 1
+            continue
+        for text in recorded:
+            try:
+                table = json.loads(text)
+            except (TypeError, ValueError):
+                continue
+            for key, traces in (table or {}).items():
+                stacks.setdefault(_HANDLE.sub("", key), []).extend(t for t in traces or [] if isinstance(t, str))
+    return stacks, missing
+
+
+def compile_origins(stacks: dict[str, list[str]], user_file: Path | None) -> dict[str, list[dict[str, Any]]]:
+    """Kernel name -> origins. ``extern_kernels.mm`` is also filed as ``aten::mm``,
+    the name the profiler gives the op that launches it."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, traces in stacks.items():
+        origins = even_origins(fl for fl in (user_line(t, user_file) for t in traces) if fl)
+        if not origins:
+            continue
+        out[name] = origins
+        if name.startswith("extern_kernels."):
+            out.setdefault("aten::" + name.split(".", 1)[1], origins)
+    return out
+
+
+# ---- TorchScript
+
+
+def node_line(node: Any, user_file: Path | None) -> tuple[str, int] | None:
+    """The line of one TorchScript node, from its source range."""
+    try:
+        text = node.sourceRange()
+    except RuntimeError:
+        return None
+    return user_line(text, user_file) if text else None
+
+
+def _walk(block: Any) -> Iterable[Any]:
+    for node in block.nodes():
+        yield node
+        for sub in node.blocks():
+            yield from _walk(sub)
+
+
+def torchscript_origins(plans: list[tuple[str, str, Any]], groups: list[dict[str, Any]],
+                        user_file: Path | None) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """``(phase, row name) -> origins`` for a script or trace variant.
+
+    Also sets ``origins`` on each fusion group record, which
+    :func:`jitlab.runner.introspect.fusion.describe_groups` made from the same
+    plans in the same order.
+    """
+    from jitlab.runner.introspect import fusion
+
+    by_kind: dict[tuple[str, str], Counter] = {}
+    nodes = []
+    for phase, _where, graph in plans:
+        for node in fusion.fusion_nodes(graph):
+            nodes.append(node)
+        for node in _walk(graph):
+            kind = node.kind()
+            if kind in _NOT_OPS or kind in fusion.FUSION_KINDS:
+                continue
+            line = node_line(node, user_file)
+            if line:
+                by_kind.setdefault((phase, kind), Counter())[line] += 1
+    out = {key: weighted_origins(c) for key, c in by_kind.items()}
+    for node, group in zip(nodes, groups):
+        if "Subgraph" not in node.attributeNames():
+            continue
+        lines = [node_line(n, user_file) for n in node.g("Subgraph").nodes() if n.kind() not in _NOT_OPS]
+        group["origins"] = even_origins(fl for fl in lines if fl)
+        if group.get("kernel_name") and group["origins"]:
+            out[(group["phase"], group["kernel_name"])] = group["origins"]
+    return out
+
+
+# ---- the kernel table
+
+
+def attach(kernels: dict[str, Any], variant: str, by_name: dict[Any, list[dict[str, Any]]],
+           user_file: Path | None, notes: list[str]) -> None:
+    """Set ``origins`` on every kernel row found in ``by_name`` (keyed by name,
+    or by ``(phase, name)``), and describe the mapping in ``kernels["lines"]``."""
+    mapped = 0
+    for row in kernels.get("items") or []:
+        origins = by_name.get((row["phase"], row["name"])) or by_name.get(row["name"])
+        if origins:
+            row["origins"] = origins
+            mapped += 1
+    rows = len(kernels.get("items") or [])
+    kernels["lines"] = {
+        "source": SOURCES.get(variant.split(":")[0], "recorded source lines"),
+        "split": SPLIT_RULE,
+        "file": str(user_file) if user_file else None,
+        "mapped_rows": mapped,
+        "rows": rows,
+    }
+    if rows and not mapped:
+        notes.append(f"no kernel of {variant} could be traced back to a source line")
