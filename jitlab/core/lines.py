@@ -171,7 +171,8 @@ def render(table: LineTable, source: list[str] | None = None) -> str:
     for r in rows:
         cells = [cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths))]
         out.append("  ".join(cells).rstrip())
-    foot = [f"time: {table.what or table.unit + ' time'}, per iteration; lines from {table.source}",
+    what = table.what or f"{table.unit} time per iteration"
+    foot = [f"time: {what}; lines from {table.source}",
             f"shared kernels: {table.split}"]
     if table.unmapped:
         names = ", ".join(table.unmapped[:4]) + (", ..." if len(table.unmapped) > 4 else "")

@@ -50,6 +50,8 @@ _HANDLE = re.compile(r":\d+$")
 _NOT_OPS = ("prim::Constant", "prim::TupleConstruct", "prim::TupleUnpack", "prim::ListConstruct",
             "prim::GetAttr", "prim::If", "prim::TypeCheck", "prim::RequiresGradCheck", "prim::CallFunction",
             "prim::BroadcastSizes")
+_GROUP_KINDS = ("prim::TensorExprGroup", "prim::TensorExprDynamicGroup", "prim::FusionGroup",
+                "prim::CudaFusionGroup", "prim::oneDNNFusionGroup", "prim::DifferentiableGraph")
 _TORCH_DIR = str(Path(torch.__file__).resolve().parent)
 
 SPLIT_RULE = SPLIT_DEFAULT
@@ -183,11 +185,14 @@ def node_line(node: Any, user_file: Path | None) -> tuple[str, int] | None:
     return user_line(text, user_file) if text else None
 
 
-def _walk(block: Any) -> Iterable[Any]:
+def _walk(block: Any, into_groups: bool = False) -> Iterable[Any]:
+    """Every node of a graph, inside blocks too (and inside fusion groups' subgraphs)."""
     for node in block.nodes():
         yield node
         for sub in node.blocks():
-            yield from _walk(sub)
+            yield from _walk(sub, into_groups)
+        if into_groups and node.kind() in _GROUP_KINDS and "Subgraph" in node.attributeNames():
+            yield from _walk(node.g("Subgraph"), into_groups)
 
 
 def torchscript_origins(plans: list[tuple[str, str, Any]], groups: list[dict[str, Any]],
@@ -196,31 +201,48 @@ def torchscript_origins(plans: list[tuple[str, str, Any]], groups: list[dict[str
 
     Also sets ``origins`` on each fusion group record, which
     :func:`jitlab.runner.introspect.fusion.describe_groups` made from the same
-    plans in the same order.
+    plans in the same order. A backward graph's nodes come from TorchScript's
+    gradient formulas, not from the user's file; they are charged to the lines
+    of the forward graph they differentiate (``DifferentiableGraph j``), evenly.
     """
     from jitlab.runner.introspect import fusion
 
+    forward_lines: dict[str, set] = {}
+    for phase, where, graph in plans:
+        if phase == "fwd":
+            lines = {node_line(n, user_file) for n in _walk(graph, True) if n.kind() not in _NOT_OPS}
+            forward_lines[_graph_key(where)] = {fl for fl in lines if fl}
+
     by_kind: dict[tuple[str, str], Counter] = {}
     nodes = []
-    for phase, _where, graph in plans:
+    for phase, where, graph in plans:
+        fallback = sorted(forward_lines.get(_graph_key(where), ())) if phase == "bwd" else []
         for node in fusion.fusion_nodes(graph):
-            nodes.append(node)
+            nodes.append((node, fallback))
         for node in _walk(graph):
             kind = node.kind()
             if kind in _NOT_OPS or kind in fusion.FUSION_KINDS:
                 continue
             line = node_line(node, user_file)
+            counts = by_kind.setdefault((phase, kind), Counter())
             if line:
-                by_kind.setdefault((phase, kind), Counter())[line] += 1
-    out = {key: weighted_origins(c) for key, c in by_kind.items()}
-    for node, group in zip(nodes, groups):
+                counts[line] += 1
+            for fl in fallback if not line else ():
+                counts[fl] += 1 / len(fallback)
+    out = {key: weighted_origins(c) for key, c in by_kind.items() if c}
+    for (node, fallback), group in zip(nodes, groups):
         if "Subgraph" not in node.attributeNames():
             continue
         lines = [node_line(n, user_file) for n in node.g("Subgraph").nodes() if n.kind() not in _NOT_OPS]
-        group["origins"] = even_origins(fl for fl in lines if fl)
+        group["origins"] = even_origins([fl for fl in lines if fl] or fallback)
         if group.get("kernel_name") and group["origins"]:
             out[(group["phase"], group["kernel_name"])] = group["origins"]
     return out
+
+
+def _graph_key(where: str) -> str:
+    """``DifferentiableGraph 3`` of ``DifferentiableGraph 3: backward``; other graphs pair with nothing."""
+    return where.split(":")[0] if where.startswith("DifferentiableGraph") else where + "#"
 
 
 # ---- the kernel table

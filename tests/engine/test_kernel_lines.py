@@ -1,0 +1,114 @@
+"""Kernels traced back to the lines of this very file, and the per-line table.
+
+The module profiled is :class:`Pointwise` below: jitlab runs this file as a
+module file (its ``target``), so the lines every kernel must map to are lines
+of this test, found from the source of ``Pointwise.forward``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.conftest import run_jitlab
+
+HERE = Path(__file__).resolve()
+
+
+class Pointwise(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.randn(64))
+
+    def forward(self, x):
+        y = torch.sin(x) * self.w  # line A: one fused group in script
+        z = y.sum(dim=1, keepdim=True)  # line B: a reduction, outside NNC's groups
+        return torch.relu(y - z) + 1.0  # line C: the second group
+
+
+def target():
+    return Pointwise(), torch.randn(32, 64)
+
+
+def forward_lines() -> dict[str, int]:
+    """``{"A": n, "B": n, "C": n}``: where the three statements of ``forward`` are in this file."""
+    source, first = inspect.getsourcelines(Pointwise.forward)
+    return {line.split("# line ")[1][0]: first + i for i, line in enumerate(source) if "# line " in line}
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lines") / "s.json"
+    # --cpu-fusion: NNC's interpreter forms the script groups on a CPU build without LLVM.
+    r = run_jitlab("run", str(HERE), "--variants", "eager,script,compile", "--cpu-fusion", "--iters", "3",
+                   "--threads", "1", "--no-device-time", "-q", "--out", str(out))
+    assert r.session is not None, r.err
+    for name, v in r.session["variants"].items():
+        assert v["status"] == "ok", (name, v.get("error"))
+    return r.session, out
+
+
+def _lines_of(row: dict) -> set[int]:
+    assert all(Path(o["file"]).resolve() == HERE for o in row["origins"]), row["origins"]
+    return {o["line"] for o in row["origins"]}
+
+
+def test_every_inductor_kernel_maps_to_the_lines_of_its_ops(session):
+    s, _ = session
+    lines = forward_lines()
+    rows = s["variants"]["compile"]["kernels"]["items"]
+    generated = [r for r in rows if r["name"].startswith("cpp_fused_")]
+    assert {r["phase"] for r in generated} == {"fwd", "bwd"}
+    for row in generated:
+        # Every op of the module is pointwise or a small reduction: Inductor fuses all three lines into
+        # one kernel per phase, and the backward kernel serves the same forward lines.
+        assert _lines_of(row) == set(lines.values()), row["name"]
+        assert sum(o["share"] for o in row["origins"]) == pytest.approx(1.0)
+        assert all(o["share"] == pytest.approx(1 / 3) for o in row["origins"])
+    about = s["variants"]["compile"]["kernels"]["lines"]
+    assert "provenance" in about["source"] and "evenly" in about["split"]
+
+
+def test_script_fusion_groups_map_to_their_own_lines(session):
+    s, _ = session
+    lines = forward_lines()
+    groups = {g["kernel_name"]: g for g in s["variants"]["script"]["graphs"]["fusion_groups"]}
+    fwd = {name: g for name, g in groups.items() if g["phase"] == "fwd"}
+    assert {frozenset(o["line"] for o in g["origins"]) for g in fwd.values()} == {
+        frozenset({lines["A"]}), frozenset({lines["C"]})}
+    rows = {(r["phase"], r["name"]): r for r in s["variants"]["script"]["kernels"]["items"]}
+    assert _lines_of(rows[("fwd", "aten::sum")]) == {lines["B"]}
+    # The backward group differentiates the ops of line C; its nodes come from TorchScript's gradient
+    # formulas, so it is charged to the lines of the forward graph it belongs to.
+    bwd = [g for g in groups.values() if g["phase"] == "bwd"]
+    assert bwd and all({o["line"] for o in g["origins"]} == {lines["C"]} for g in bwd)
+
+
+def test_line_table_sums_the_kernels_and_names_what_is_not_traced(session):
+    from jitlab.core import lines as L
+
+    s, _ = session
+    table = L.line_table(s, "compile")
+    mine = table.for_file(str(HERE))
+    assert set(mine) == set(forward_lines().values())
+    traced = sum(r["device_time_us"] for r in s["variants"]["compile"]["kernels"]["items"] if r.get("origins"))
+    assert sum(c.total_us for c in table.rows) == pytest.approx(traced)
+    assert table.unmapped_us == pytest.approx(table.total_us - traced)
+    assert L.line_table(s, "eager") is None  # eager has no graph to trace its ops back
+
+
+def test_show_lines_prints_the_table_with_the_source(session):
+    _, path = session
+    lines = forward_lines()
+    r = run_jitlab("show", str(path), "--what", "lines")
+    assert r.rc == 0, r.err
+    for name in ("script", "compile"):
+        assert f"== {name}: time per source line" in r.out
+    row = next(line for line in r.out.splitlines() if line.strip().startswith(f"{lines['A']} "))
+    assert "y = torch.sin(x) * self.w" in row
+    assert "split evenly" in r.out
+    r = run_jitlab("show", str(path), "--what", "lines", "--variant", "eager")
+    assert r.rc == 1 and "no source lines" in r.out
