@@ -63,6 +63,11 @@ def _norm(path: str | None) -> str:
         return path
 
 
+def same_file(a: str | None, b: str | None) -> bool:
+    """Whether two paths name the same file (both resolved)."""
+    return bool(a and b) and _norm(a) == _norm(b)
+
+
 def has_lines(record: dict[str, Any]) -> bool:
     """Whether a variant record's kernel rows carry source lines."""
     k = record.get("kernels") or {}

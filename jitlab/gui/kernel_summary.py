@@ -59,6 +59,7 @@ def kernel_rows(session: dict[str, Any], variant: str) -> list[dict[str, Any]]:
             "share": (t / total) if (t is not None and total) else None,
             "fused": bool(item.get("fused")),
             "group": item.get("group") or "",
+            "origins": item.get("origins") or [],
         })
     return rows
 

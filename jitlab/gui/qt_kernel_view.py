@@ -4,7 +4,8 @@ A summary strip compares the variants (distinct kernels, launches and time
 per iteration next to the measured fwd/bwd medians and the speedup). Below
 it, one variant's kernels in a sortable, filterable table whose names are
 shortened (``elementwise<Mul>``; the full name on hover and Ctrl+C), and the
-source of the selected fused kernel.
+source of the selected fused kernel. Beside them, the module's source with
+the time of each line in its gutter; the selected kernel's lines are marked.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QMenu, QSplitter, QTableView, QVBoxLayout, QWidget)
 
+from jitlab.core import lines as L
 from jitlab.gui import graph_sources as G
 from jitlab.gui.colors import ordered, variant_color, variant_qcolor
 from jitlab.gui.formatting import fmt_ms
 from jitlab.gui.kernel_model import COLUMN_KEYS, FULL_NAME_ROLE, KernelFilterProxy, KernelTableModel
 from jitlab.gui.kernel_summary import fmt_count, fmt_ratio, fmt_us, headlines, summary_rows
 from jitlab.gui.qt_code_pane import HINT_STYLE, QtCodePane
+from jitlab.gui.qt_source_pane import QtSourcePane
 
 PHASES = (("all phases", ""), ("forward", "fwd"), ("backward", "bwd"))
 
@@ -104,12 +107,20 @@ class QtKernelView(QWidget):
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
         self.split.setSizes([300, 300])
+        self.lines = QtSourcePane()
+        self.lines.hide()
+        self.sides = QSplitter(Qt.Orientation.Horizontal)
+        self.sides.addWidget(self.split)
+        self.sides.addWidget(self.lines)
+        self.sides.setStretchFactor(0, 3)
+        self.sides.setStretchFactor(1, 2)
+        self.sides.setSizes([600, 400])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
         layout.addLayout(controls)
-        layout.addWidget(self.split, 1)
+        layout.addWidget(self.sides, 1)
 
         self.variant_box.currentIndexChanged.connect(self._on_variant_chosen)
         self.filter_edit.textChanged.connect(lambda text: self._filter(text=text))
@@ -141,6 +152,11 @@ class QtKernelView(QWidget):
         with_kernels = [n for n in names if (session["variants"][n].get("kernels") or {}).get("items")] \
             if session else []
         pick = keep if keep in names else (with_kernels[0] if with_kernels else (names[0] if names else ""))
+        self.lines.set_session(session)
+        if session and L.variants_with_lines(session) and self.lines.show_module():
+            self.lines.show()
+        else:
+            self.lines.hide()
         self.set_variant(pick)
 
     def set_variant(self, variant: str) -> None:
@@ -151,6 +167,7 @@ class QtKernelView(QWidget):
             self.variant_box.setCurrentIndex(index)
             self.variant_box.blockSignals(False)
         self.model.set_variant(self.session, variant)
+        self.lines.set_cost_variant(variant)  # the gutter follows, where this variant has lines
         self.table.sortByColumn(COLUMN_KEYS.index("time"), Qt.SortOrder.DescendingOrder)
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(0, min(max(self.table.columnWidth(0), 160), 420))
@@ -200,6 +217,16 @@ class QtKernelView(QWidget):
             QGuiApplication.clipboard().setText(text)
         return text
 
+    def show_kernel_lines(self, row: dict[str, Any]) -> list[int]:
+        """Mark the module lines a kernel row came from in the source pane; returns them."""
+        if self.lines.isHidden() or not self.lines.module_file:
+            return []
+        if not L.same_file(self.lines.asked_path, self.lines.module_file):
+            self.lines.show_module()
+        found = L.kernel_lines(row, (self.lines.table.file if self.lines.table else None) or self.lines.module_file)
+        self.lines.mark_lines(found)
+        return found
+
     # ---- private
 
     def _summary_html(self) -> str:
@@ -247,6 +274,7 @@ class QtKernelView(QWidget):
         name = current.data(FULL_NAME_ROLE)
         variant = self.model.variant
         row = self.model.rows[self.proxy.mapToSource(current).row()]
+        self.show_kernel_lines(row)
         doc = G.kernel_source(self.session, variant, row["group"] or name) if row["fused"] else None
         if doc is not None:
             self.source.show_doc(doc)
