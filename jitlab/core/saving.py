@@ -53,15 +53,23 @@ def commands(settings: dict[str, Any], folder: str | Path, kinds: list[str] | No
 
 def read_answer(folder: str | Path, stdout: bytes, stderr_tail: str = "", exit_code: int | None = 0) -> SaveReport:
     """The report from a saving runner's whole stdout."""
-    report = SaveReport(str(folder))
-    saved = False
+    messages = []
     for line in stdout.splitlines():
         if not line.strip():
             continue
         try:
-            msg = P.decode(line)
+            messages.append(P.decode(line))
         except P.ProtocolError:
             continue  # the user's prints go to stderr; anything else here is not ours
+    return report_from(folder, messages, stderr_tail, exit_code)
+
+
+def report_from(folder: str | Path, messages: list[dict[str, Any]], stderr_tail: str = "",
+                exit_code: int | None = 0) -> SaveReport:
+    """The report from the messages a saving runner sent, once it has ended."""
+    report = SaveReport(str(folder))
+    saved = False
+    for msg in messages:
         if msg.get("t") == P.SAVED:
             saved = True
             report.folder = str(msg.get("folder") or folder)
@@ -69,8 +77,6 @@ def read_answer(folder: str | Path, stdout: bytes, stderr_tail: str = "", exit_c
             report.example = msg.get("example")
         elif msg.get("t") == P.ERROR and report.error is None:
             report.error = str(msg.get("message") or "the runner reported an error")
-        elif msg.get("t") == P.LOADED and msg.get("not_applicable"):
-            report.error = str(msg["not_applicable"])
     if not saved and report.error is None:
         tail = stderr_tail.strip().splitlines()
         report.error = (f"the saving runner ended (exit status {exit_code}) without saving anything"
