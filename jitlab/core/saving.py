@@ -90,7 +90,7 @@ def report_text(report: SaveReport) -> str:
         return f"nothing saved to {report.folder}: {report.error}"
     lines = [f"saved to {report.folder} (eval mode):"]
     for r in report.results:
-        name = Path(r["file"]).name if r.get("file") else "-"
+        name = Path(str(r["file"])).name if r.get("file") else "-"
         if r.get("ok"):
             check = r.get("check") or {}
             err = check.get("max_abs_err")
