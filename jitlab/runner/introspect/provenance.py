@@ -137,40 +137,49 @@ def weighted_origins(counts: Counter) -> list[dict[str, Any]]:
 # ---- compile
 
 
-def inductor_stacks() -> tuple[dict[str, list[str]], int]:
-    """Kernel name -> stack traces, from Dynamo's compilation metrics; and how
-    many compiled graphs had no provenance recorded."""
+def inductor_stacks() -> tuple[dict[tuple[str, str], list[str]], int]:
+    """``(phase, kernel name)`` -> stack traces, from Dynamo's compilation metrics;
+    and how many compiled graphs had no provenance recorded.
+
+    The phase keeps apart a forward and a backward kernel of the same name
+    (``triton_poi_fused_mul_0`` in both graphs).
+    """
     from torch._dynamo.utils import get_compilation_metrics
 
-    stacks: dict[str, list[str]] = {}
+    stacks: dict[tuple[str, str], list[str]] = {}
     missing = 0
     for m in get_compilation_metrics():
         recorded = getattr(m, "inductor_provenance", None)
         if not recorded:
             missing += 1
             continue
+        phase = "bwd" if getattr(m, "is_forward", True) is False else "fwd"
         for text in recorded:
             try:
                 table = json.loads(text)
             except (TypeError, ValueError):
                 continue
             for key, traces in (table or {}).items():
-                stacks.setdefault(_HANDLE.sub("", key), []).extend(t for t in traces or [] if isinstance(t, str))
+                stacks.setdefault((phase, _HANDLE.sub("", key)), []).extend(
+                    t for t in traces or [] if isinstance(t, str))
     return stacks, missing
 
 
-def compile_origins(stacks: dict[str, list[str]], user_file: Path | None) -> dict[str, list[dict[str, Any]]]:
-    """Kernel name -> origins. ``extern_kernels.mm`` is also filed as ``aten::mm``,
-    the name the profiler gives the op that launches it."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name, traces in stacks.items():
-        origins = even_origins(fl for fl in (user_line(t, user_file) for t in traces) if fl)
-        if not origins:
-            continue
-        out[name] = origins
-        if name.startswith("extern_kernels."):
-            out.setdefault("aten::" + name.split(".", 1)[1], origins)
-    return out
+def compile_origins(stacks: dict[tuple[str, str], list[str]],
+                    user_file: Path | None) -> dict[Any, list[dict[str, Any]]]:
+    """``(phase, kernel name)`` -> origins, and ``kernel name`` -> origins over both phases.
+
+    ``extern_kernels.mm`` is also filed as ``aten::mm``, the op the profiler
+    shows for it on a CPU and that launches its library kernel on CUDA.
+    """
+    lines: dict[Any, list[tuple[str, int]]] = {}
+    for (phase, name), traces in stacks.items():
+        found = [fl for fl in (user_line(t, user_file) for t in traces) if fl]
+        names = [name] + (["aten::" + name.split(".", 1)[1]] if name.startswith("extern_kernels.") else [])
+        for n in names if found else ():
+            lines.setdefault((phase, n), []).extend(found)
+            lines.setdefault(n, []).extend(found)
+    return {key: even_origins(found) for key, found in lines.items()}
 
 
 # ---- TorchScript
@@ -251,10 +260,16 @@ def _graph_key(where: str) -> str:
 def attach(kernels: dict[str, Any], variant: str, by_name: dict[Any, list[dict[str, Any]]],
            user_file: Path | None, notes: list[str]) -> None:
     """Set ``origins`` on every kernel row found in ``by_name`` (keyed by name,
-    or by ``(phase, name)``), and describe the mapping in ``kernels["lines"]``."""
+    or by ``(phase, name)``; on CUDA also by the ops a row was ``launched_by``),
+    and describe the mapping in ``kernels["lines"]``."""
     mapped = 0
     for row in kernels.get("items") or []:
-        origins = by_name.get((row["phase"], row["name"])) or by_name.get(row["name"])
+        origins = None
+        # A CUDA library kernel is found through the ATen op that launched it (innermost first).
+        for name in [row["name"], *(row.get("launched_by") or [])]:
+            origins = by_name.get((row["phase"], name)) or by_name.get(name)
+            if origins:
+                break
         if origins:
             row["origins"] = origins
             mapped += 1
