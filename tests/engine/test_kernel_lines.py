@@ -43,7 +43,7 @@ def forward_lines() -> dict[str, int]:
 def session(tmp_path_factory):
     out = tmp_path_factory.mktemp("lines") / "s.json"
     # --cpu-fusion: NNC's interpreter forms the script groups on a CPU build without LLVM.
-    r = run_jitlab("run", str(HERE), "--variants", "eager,script,compile", "--cpu-fusion", "--iters", "3",
+    r = run_jitlab("run", str(HERE), "--variants", "eager,script,trace,compile", "--cpu-fusion", "--iters", "3",
                    "--threads", "1", "--no-device-time", "-q", "--out", str(out))
     assert r.session is not None, r.err
     for name, v in r.session["variants"].items():
@@ -72,14 +72,15 @@ def test_every_inductor_kernel_maps_to_the_lines_of_its_ops(session):
     assert "provenance" in about["source"] and "evenly" in about["split"]
 
 
-def test_script_fusion_groups_map_to_their_own_lines(session):
+@pytest.mark.parametrize("variant", ["script", "trace"])
+def test_torchscript_fusion_groups_map_to_their_own_lines(session, variant):
     s, _ = session
     lines = forward_lines()
-    groups = {g["kernel_name"]: g for g in s["variants"]["script"]["graphs"]["fusion_groups"]}
+    groups = {g["kernel_name"]: g for g in s["variants"][variant]["graphs"]["fusion_groups"]}
     fwd = {name: g for name, g in groups.items() if g["phase"] == "fwd"}
     assert {frozenset(o["line"] for o in g["origins"]) for g in fwd.values()} == {
         frozenset({lines["A"]}), frozenset({lines["C"]})}
-    rows = {(r["phase"], r["name"]): r for r in s["variants"]["script"]["kernels"]["items"]}
+    rows = {(r["phase"], r["name"]): r for r in s["variants"][variant]["kernels"]["items"]}
     assert _lines_of(rows[("fwd", "aten::sum")]) == {lines["B"]}
     # The backward group differentiates the ops of line C; its nodes come from TorchScript's gradient
     # formulas, so it is charged to the lines of the forward graph it belongs to.
@@ -105,10 +106,43 @@ def test_show_lines_prints_the_table_with_the_source(session):
     lines = forward_lines()
     r = run_jitlab("show", str(path), "--what", "lines")
     assert r.rc == 0, r.err
-    for name in ("script", "compile"):
+    for name in ("script", "trace", "compile"):
         assert f"== {name}: time per source line" in r.out
     row = next(line for line in r.out.splitlines() if line.strip().startswith(f"{lines['A']} "))
     assert "y = torch.sin(x) * self.w" in row
     assert "split evenly" in r.out
     r = run_jitlab("show", str(path), "--what", "lines", "--variant", "eager")
     assert r.rc == 1 and "no source lines" in r.out
+
+
+def test_show_lines_of_a_session_recorded_elsewhere_keeps_the_numbers(session, tmp_path):
+    _, path = session
+    moved = tmp_path / "moved.json"
+    moved.write_text(path.read_text().replace(str(HERE), "/elsewhere/test_kernel_lines.py"))
+    r = run_jitlab("show", str(moved), "--what", "lines", "--variant", "compile")
+    assert r.rc == 0, r.err
+    rows = [line.split() for line in r.out.splitlines()[2:5]]
+    assert [int(row[0]) for row in rows] == sorted(forward_lines().values())
+    assert "torch.sin" not in r.out  # the file is not there to quote
+
+
+def test_compile_without_provenance_is_detected(tmp_path):
+    """Inductor code compiled without provenance tracking (an old cache entry, a torch without it)
+    has no kernel map: the runner's reader finds none and counts the graphs that lack it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import torch\n"
+        "import torch._inductor.config as c\n"
+        "c.trace.provenance_tracking_level = 0\n"
+        "c.force_disable_caches = True\n"
+        "f = torch.compile(lambda x: torch.sin(x) * 2)\n"
+        "f(torch.randn(8))\n"
+        "from jitlab.runner.introspect import provenance\n"
+        "stacks, missing = provenance.inductor_stacks()\n"
+        "print('RESULT', len(stacks), missing)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=HERE.parents[2], env={**__import__("os").environ, "PYTHONPATH": str(HERE.parents[2])})
+    assert "RESULT 0 1" in proc.stdout, proc.stderr[-2000:]
