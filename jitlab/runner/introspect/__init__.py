@@ -132,7 +132,7 @@ def _link_lines(runner: Any, graphs: dict[str, Any] | None, kernels: dict[str, A
         if missing and not stacks:
             notes.append("Inductor recorded no provenance for its kernels (a cache hit from a compile without "
                          "provenance tracking, or a torch without it): kernels are not traced back to lines")
-        by_name: dict[Any, Any] = provenance.compile_origins(stacks, user_file)
+        by_name: dict[Any, Any] = provenance.compile_origins(stacks, user_file, notes)
     elif kind in ("script", "trace"):
         from jitlab.runner.introspect import torchscript
 

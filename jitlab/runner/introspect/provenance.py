@@ -165,21 +165,64 @@ def inductor_stacks() -> tuple[dict[tuple[str, str], list[str]], int]:
     return stacks, missing
 
 
-def compile_origins(stacks: dict[tuple[str, str], list[str]],
-                    user_file: Path | None) -> dict[Any, list[dict[str, Any]]]:
+def compile_origins(stacks: dict[tuple[str, str], list[str]], user_file: Path | None,
+                    notes: list[str] | None = None) -> dict[Any, list[dict[str, Any]]]:
     """``(phase, kernel name)`` -> origins, and ``kernel name`` -> origins over both phases.
 
     ``extern_kernels.mm`` is also filed as ``aten::mm``, the op the profiler
     shows for it on a CPU and that launches its library kernel on CUDA.
+
+    A graph served from Inductor's cache carries the stack traces of the
+    compile that filled the cache: if the file was edited since, its lines
+    have moved. Each frame quotes its line of code; a line whose text no
+    longer matches is found again by its text (the nearest match), or dropped.
     """
+    current = _read_lines(user_file)
+    moved: set[tuple[int, int | None]] = set()
     lines: dict[Any, list[tuple[str, int]]] = {}
     for (phase, name), traces in stacks.items():
-        found = [fl for fl in (user_line(t, user_file) for t in traces) if fl]
+        found = []
+        for trace in traces:
+            fl = user_line(trace, user_file)
+            if fl is not None and current is not None and user_file is not None and _same_file(fl[0], user_file):
+                now = _relocated(trace, fl[1], current)
+                if now != fl[1]:
+                    moved.add((fl[1], now))
+                fl = None if now is None else (fl[0], now)
+            if fl:
+                found.append(fl)
         names = [name] + (["aten::" + name.split(".", 1)[1]] if name.startswith("extern_kernels.") else [])
         for n in names if found else ():
             lines.setdefault((phase, n), []).extend(found)
             lines.setdefault(n, []).extend(found)
+    if moved and notes is not None:
+        lost = sum(1 for _old, new in moved if new is None)
+        notes.append(f"Inductor's kernels came from its cache, compiled when {len(moved)} of the lines they name "
+                     "were elsewhere in the file: those were found again by their text"
+                     + (f" ({lost} no longer exist and are left out)" if lost else ""))
     return {key: even_origins(found) for key, found in lines.items()}
+
+
+def _read_lines(path: Path | None) -> list[str] | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines() if path else None
+    except OSError:
+        return None
+
+
+def _relocated(trace: str, line: int, current: list[str]) -> int | None:
+    """``line``, or where the code a traceback frame quotes for it is now (``None``: gone)."""
+    quoted = None
+    for m in _PY_FRAME.finditer(trace):
+        if int(m["line"]) == line and m["fn"]:
+            rest = trace[m.end():].split("\n")
+            quoted = rest[1].strip() if len(rest) > 1 else None
+    if not quoted:
+        return line  # nothing to check against
+    if 0 < line <= len(current) and current[line - 1].strip() == quoted:
+        return line
+    same = [i + 1 for i, text in enumerate(current) if text.strip() == quoted]
+    return min(same, key=lambda n: abs(n - line)) if same else None
 
 
 # ---- TorchScript
