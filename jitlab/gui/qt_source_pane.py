@@ -140,10 +140,13 @@ class QtSourcePane(QWidget):
         return self.cost_box.currentText()
 
     def show_module(self) -> bool:
-        """Show the session's module file whole, costs in the gutter."""
+        """Show the session's module file whole, costs in the gutter, scrolled to the first line that has one."""
         if not self.module_file:
             return False
-        return self.show_location(self.module_file, None)
+        ok = self.show_location(self.module_file, None)
+        if ok and self.gutter.labels:
+            self.editor.scroll_to_line(max(0, min(self.gutter.labels) - 1), above=3)
+        return ok
 
     def mark_lines(self, lines: list[int]) -> None:
         """Mark ``lines`` (1-based) of the file shown, scrolling to the first."""
