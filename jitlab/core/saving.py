@@ -73,8 +73,9 @@ def report_from(folder: str | Path, messages: list[dict[str, Any]], stderr_tail:
         if msg.get("t") == P.SAVED:
             saved = True
             report.folder = str(msg.get("folder") or folder)
-            report.results = [r for r in msg.get("results") or [] if isinstance(r, dict)]
-            report.example = msg.get("example")
+            results = msg.get("results")
+            report.results = [_result(r) for r in (results if isinstance(results, list) else []) if isinstance(r, dict)]
+            report.example = msg["example"] if isinstance(msg.get("example"), str) else None
         elif msg.get("t") == P.ERROR and report.error is None:
             report.error = str(msg.get("message") or "the runner reported an error")
     if not saved and report.error is None:
@@ -84,13 +85,32 @@ def report_from(folder: str | Path, messages: list[dict[str, Any]], stderr_tail:
     return report
 
 
+def _result(raw: dict[str, Any]) -> dict[str, Any]:
+    """One kind's result with the fields the report reads, of the types it reads them as.
+
+    The runner runs the user's code, which can reach its channel; a forged
+    field must not break the report.
+    """
+    def text(key: str) -> str | None:
+        value = raw.get(key)
+        return value if isinstance(value, str) else None
+
+    check = raw.get("check") if isinstance(raw.get("check"), dict) else None
+    err = (check or {}).get("max_abs_err")
+    return {
+        "kind": text("kind") or "?", "what": text("what"), "ok": raw.get("ok") is True, "file": text("file"),
+        "error": text("error"), "location": raw.get("location") if isinstance(raw.get("location"), dict) else None,
+        "check": {**check, "max_abs_err": err if isinstance(err, (int, float)) else None} if check else None,
+    }
+
+
 def report_text(report: SaveReport) -> str:
     """Lines for the terminal or a message box: one per kind, what failed in one line."""
     if report.error is not None and not report.results:
         return f"nothing saved to {report.folder}: {report.error}"
     lines = [f"saved to {report.folder} (eval mode):"]
     for r in report.results:
-        name = Path(str(r["file"])).name if r.get("file") else "-"
+        name = Path(r["file"]).name if r.get("file") else "-"
         if r.get("ok"):
             check = r.get("check") or {}
             err = check.get("max_abs_err")

@@ -94,8 +94,11 @@ def save_all(module: torch.nn.Module, inputs: tuple, folder: Path, base: str, us
             entry["check"] = compare(expected, got)
             entry["ok"] = entry["check"] is None or bool(entry["check"].get("ok"))
             if not entry["ok"]:
+                check = entry["check"] or {}
+                how = check.get("note") or (f"max abs difference {check['max_abs_err']:.3g}"
+                                            if isinstance(check.get("max_abs_err"), (int, float)) else "outputs differ")
                 entry["error"] = (f"{path.name} was written, but loaded back it gives different outputs from the "
-                                  f"module ({(entry['check'] or {}).get('note') or 'outputs differ'})")
+                                  f"module ({how})")
         except Exception as exc:  # noqa: BLE001
             entry["error"] = f"{path.name} was written, but loading it back failed: {_first_line(exc)}"
         results.append(entry)

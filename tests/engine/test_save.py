@@ -99,3 +99,26 @@ def test_save_into_a_file_is_refused_before_measuring(tmp_path):
                    "--save", str(blocker / "sub"))
     assert r.rc == 2 and "--save" in r.err and "not a folder" in r.err
     assert not (tmp_path / "s.json").exists()
+
+
+def test_a_saved_file_that_gives_other_outputs_is_a_failure(tmp_path):
+    from jitlab.engine.saving import save_module
+
+    # Counter scales by a call count kept in a Python attribute: each saved form replays it differently.
+    report = save_module({"file": str(DATA / "stateful_counter.py"), "device": "cpu"}, tmp_path)
+    assert not report.ok
+    for r in report.results:
+        assert not r["ok"] and r["file"], r
+        assert "was written, but loaded back it gives different outputs" in r["error"]
+        assert "max abs difference" in r["error"]
+
+
+def test_a_forged_saved_message_does_not_break_the_report():
+    from jitlab.core import protocol as P
+    from jitlab.core.saving import read_answer, report_text
+
+    forged = P.encode({"t": P.SAVED, "folder": "out", "example": 3,
+                       "results": [{"kind": {"x": 1}, "ok": "yes", "file": 5, "check": {"max_abs_err": "big"}}, 7]})
+    report = read_answer("out", forged + b"not a message\n")
+    assert [r["kind"] for r in report.results] == ["?"] and not report.ok
+    assert "FAILED" in report_text(report)
