@@ -6,6 +6,9 @@ The session is a real run of the pointwise module of ``tests/engine/test_kernel_
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from jitlab.core import lines as L
@@ -31,6 +34,10 @@ def _forward_lines() -> set[int]:
 
 
 def test_gutter_shows_the_time_of_each_line_per_variant(qtbot, session, tmp_path):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QImage
+
+    from jitlab.gui.qt_cost_gutter import BAR_COLOR
     from jitlab.gui.qt_kernel_view import QtKernelView
 
     view = QtKernelView(session)
@@ -60,8 +67,23 @@ def test_gutter_shows_the_time_of_each_line_per_variant(qtbot, session, tmp_path
     view.set_variant("compile")
     assert pane.cost_variant() == "compile"
 
-    shot = tmp_path / "gutter.png"
-    assert view.grab().save(str(shot)) and shot.stat().st_size > 10_000
+    # The screenshot shows the gutter: its bar colour beside every line with a time, none beside the others.
+    folder = Path(os.environ.get("JITLAB_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    shot = folder / "kernel-view-gutter.png"
+    assert view.grab().save(str(shot))
+    image = QImage(str(shot))
+    origin = pane.gutter.mapTo(view, QPoint(0, 0))
+    bar = BAR_COLOR.rgb()
+
+    def bar_pixels(line: int) -> int:
+        rect = pane.editor.line_rect(line - 1)
+        y = origin.y() + rect.center().y()
+        return sum(1 for x in range(origin.x(), origin.x() + pane.gutter.width()) if image.pixel(x, y) == bar)
+
+    for line in _forward_lines():
+        assert bar_pixels(line) > 0, line
+    assert bar_pixels(min(_forward_lines()) - 1) == 0  # ``def forward``: no time of its own
 
 
 def test_clicking_a_kernel_marks_its_lines(qtbot, session):
