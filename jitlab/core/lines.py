@@ -142,6 +142,16 @@ def gutter_labels(table: LineTable, file: str | None = None) -> dict[int, str]:
     return {n: format_us(c.total_us) for n, c in table.for_file(file).items()}
 
 
+def tooltips(table: LineTable, file: str | None = None) -> dict[int, str]:
+    """Line number -> what its time is made of (forward, backward, the kernels)."""
+    out = {}
+    for n, c in table.for_file(file).items():
+        names = ", ".join(c.kernels[:6]) + (f" and {len(c.kernels) - 6} more" if len(c.kernels) > 6 else "")
+        out[n] = (f"line {n}: {format_us(c.total_us)} per iteration (forward {format_us(c.fwd_us)}, backward "
+                  f"{format_us(c.bwd_us)}) from {names}")
+    return out
+
+
 def shares(table: LineTable, file: str | None = None) -> dict[int, float]:
     """Line number -> its fraction of the variant's total time (0..1), for bars."""
     if table.total_us <= 0:

@@ -7,9 +7,9 @@ The numbers come from :func:`jitlab.core.lines.line_table`, the same table
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
 BAR_COLOR = QColor("#f0b37e")
 TEXT_COLOR = QColor("#24292f")
@@ -31,14 +31,16 @@ class QtCostGutter(QWidget):
         self.editor = editor
         self.labels: dict[int, str] = {}
         self.fractions: dict[int, float] = {}
+        self.tips: dict[int, str] = {}
         editor.blockCountChanged.connect(lambda _n: self._relayout())
         editor.updateRequest.connect(self._on_update_request)
         editor.installEventFilter(self)
         self._relayout()
 
-    def set_costs(self, labels: dict[int, str], fractions: dict[int, float]) -> None:
-        """Show ``labels`` (1-based line -> text) with bars of ``fractions`` (0..1)."""
-        self.labels, self.fractions = dict(labels), dict(fractions)
+    def set_costs(self, labels: dict[int, str], fractions: dict[int, float],
+                  tips: dict[int, str] | None = None) -> None:
+        """Show ``labels`` (1-based line -> text) with bars of ``fractions`` (0..1) and hover ``tips``."""
+        self.labels, self.fractions, self.tips = dict(labels), dict(fractions), dict(tips or {})
         self._relayout()
         self.update()
 
@@ -62,6 +64,21 @@ class QtCostGutter(QWidget):
             self.scroll(0, dy)
         else:
             self.update(0, rect.y(), self.width(), rect.height())
+
+    def line_at(self, y: int) -> int | None:
+        """The 1-based line drawn at height ``y`` of the gutter."""
+        cursor = self.editor.cursorForPosition(QPoint(4, y))
+        return cursor.blockNumber() + 1 if cursor.block().isValid() else None
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            line = self.line_at(event.pos().y())
+            if line in self.tips:
+                QToolTip.showText(event.globalPos(), self.tips[line], self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self.editor and event.type() == QEvent.Type.Resize:

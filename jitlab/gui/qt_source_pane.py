@@ -175,7 +175,7 @@ class QtSourcePane(QWidget):
             self.cost_note.hide()
             return
         file = self._costs_file()
-        self.gutter.set_costs(L.gutter_labels(table, file), L.shares(table, file))
+        self.gutter.set_costs(L.gutter_labels(table, file), L.shares(table, file), L.tooltips(table, file))
         what = "device time" if "CUDA" in table.unit else "CPU time"
         text = (f"Gutter: {table.variant}'s {what} per iteration of the kernels each line's ops ran in; "
                 f"{table.split}.")

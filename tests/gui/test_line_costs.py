@@ -54,6 +54,10 @@ def test_gutter_shows_the_time_of_each_line_per_variant(qtbot, session, tmp_path
     assert set(pane.gutter.labels) == _forward_lines()
     assert pane.gutter.labels == expected
     assert "split evenly" in pane.cost_note.text()
+    first = min(_forward_lines())
+    y = pane.editor.line_rect(first - 1).center().y()
+    assert pane.gutter.line_at(y) == first
+    assert pane.gutter.tips[first].startswith(f"line {first}: ") and "cpp_fused_" in pane.gutter.tips[first]
 
     # The pane's own selector switches the gutter to another variant; the table stays where it was.
     pane.set_cost_variant("script")
