@@ -105,6 +105,12 @@ def record_table(record: dict[str, Any], variant: str, file: str | None = None) 
             if row.get("name") not in unmapped:
                 unmapped.append(row.get("name"))
             continue
+        # Shares may sum to less than 1: the part of a row no line made (jitlab's loss sum) stays untraced.
+        rest = 1.0 - sum(float(o.get("share") or 0.0) for o in origins)
+        if rest > 1e-6:
+            unmapped_us += us * rest
+            if row.get("name") not in unmapped:
+                unmapped.append(row.get("name"))
         for o in origins:
             key = (str(o.get("file")), int(o.get("line") or 0))
             cost = costs.setdefault(key, LineCost(*key))

@@ -59,3 +59,12 @@ def test_no_table_without_origins_and_kernel_lines_of_one_file():
 @pytest.mark.parametrize("us, text", [(0.25, "250 ns"), (12.34, "12.3 us"), (250.0, "250 us"), (1250.0, "1.25 ms")])
 def test_format_us(us, text):
     assert L.format_us(us) == text
+
+
+def test_a_row_partly_made_by_the_graph_leaves_the_rest_untraced():
+    # aten::sum twice per iteration, once from line 11 and once from jitlab's loss: half is traced.
+    rows = [{"name": "aten::sum", "phase": "fwd", "device_time_us": 10.0, "count": 2,
+             "origins": [{"file": "/m/layer.py", "line": 11, "share": 0.5}]}]
+    table = L.record_table(_record(rows), "script")
+    assert table.for_file("/m/layer.py")[11].total_us == pytest.approx(5.0)
+    assert table.unmapped_us == pytest.approx(5.0) and table.unmapped == ["aten::sum"]

@@ -133,14 +133,16 @@ def _link_lines(runner: Any, graphs: dict[str, Any] | None, kernels: dict[str, A
             notes.append("Inductor recorded no provenance for its kernels (a cache hit from a compile without "
                          "provenance tracking, or a torch without it): kernels are not traced back to lines")
         by_name: dict[Any, Any] = provenance.compile_origins(stacks, user_file, notes)
+        calls: dict = {}
     elif kind in ("script", "trace"):
         from jitlab.runner.introspect import torchscript
 
         plans = torchscript.optimized_plans(runner.fn, train, [])
-        by_name = provenance.torchscript_origins(plans, (graphs or {}).get("fusion_groups") or [], user_file)
+        by_name, calls = provenance.torchscript_origins(plans, (graphs or {}).get("fusion_groups") or [],
+                                                        user_file)
     else:
         return  # eager has no graph whose nodes know their lines
-    provenance.attach(kernels, runner.variant, by_name, user_file, notes)
+    provenance.attach(kernels, runner.variant, by_name, user_file, notes, calls)
 
 
 def _explain_into(graphs: dict[str, Any], runner: Any, train: bool, fallback: dict[str, Any],

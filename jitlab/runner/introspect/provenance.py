@@ -15,13 +15,21 @@ compile
     it was generated from; Dynamo keeps those maps in its compilation metrics
     (``inductor_provenance``), one per compiled forward and backward graph.
     Backward nodes carry the stack trace of the forward op they differentiate,
-    so a backward kernel is charged to the forward lines it serves.
+    so a backward kernel is charged to the forward lines it serves. A graph
+    served from Inductor's cache carries the traces of the compile that filled
+    it; lines that moved since are found again by the code each frame quotes.
 script and trace
     Every node of the optimized graphs has a source range: for ``script`` the
     file and line of the expression, for ``trace`` the Python stack at the
     moment it was recorded. A fusion group's kernel is charged to the lines of
     the ops in its subgraph; any other row to the lines of the graph's nodes
-    of its kind (``aten::mm`` on two lines: half each).
+    of its kind (``aten::mm`` twice on one line and once on another: two
+    thirds and one third). Backward graphs come from TorchScript's gradient
+    formulas; they are charged to the lines of the forward graph they belong to.
+
+On CUDA a library kernel (cuBLAS, cuDNN, ATen's templates) is found through
+the ATen ops it was launched under (``launched_by``, recorded by
+:mod:`.kernels`).
 
 A kernel made of ops from several lines is split **evenly** among its
 distinct lines: a line's cost is its share of the kernels it contributed to,
@@ -248,8 +256,15 @@ def _walk(block: Any, into_groups: bool = False) -> Iterable[Any]:
 
 
 def torchscript_origins(plans: list[tuple[str, str, Any]], groups: list[dict[str, Any]],
-                        user_file: Path | None) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """``(phase, row name) -> origins`` for a script or trace variant.
+                        user_file: Path | None) -> tuple[dict[tuple[str, str], list[dict[str, Any]]],
+                                                         dict[tuple[str, str], int]]:
+    """``(phase, row name) -> origins`` for a script or trace variant, and
+    ``(phase, op kind) -> calls per iteration`` where the graphs fix it (no
+    node of that kind inside a loop).
+
+    A row may hold more calls than the graphs make (the ``sum`` jitlab's loss
+    takes of the output is an ``aten::sum`` too): :func:`attach` charges the
+    lines only the graphs' part of it.
 
     Also sets ``origins`` on each fusion group record, which
     :func:`jitlab.runner.introspect.fusion.describe_groups` made from the same
@@ -266,15 +281,20 @@ def torchscript_origins(plans: list[tuple[str, str, Any]], groups: list[dict[str
             forward_lines[_graph_key(where)] = {fl for fl in lines if fl}
 
     by_kind: dict[tuple[str, str], Counter] = {}
+    calls: dict[tuple[str, str], int] = {}
+    in_loops: set[tuple[str, str]] = set()
     nodes = []
     for phase, where, graph in plans:
         fallback = sorted(forward_lines.get(_graph_key(where), ())) if phase == "bwd" else []
         for node in fusion.fusion_nodes(graph):
             nodes.append((node, fallback))
-        for node in _walk(graph):
+        for node, looped in _walk_loops(graph):
             kind = node.kind()
             if kind in _NOT_OPS or kind in fusion.FUSION_KINDS:
                 continue
+            calls[(phase, kind)] = calls.get((phase, kind), 0) + 1
+            if looped:
+                in_loops.add((phase, kind))
             line = node_line(node, user_file)
             counts = by_kind.setdefault((phase, kind), Counter())
             if line:
@@ -289,7 +309,16 @@ def torchscript_origins(plans: list[tuple[str, str, Any]], groups: list[dict[str
         group["origins"] = even_origins([fl for fl in lines if fl] or fallback)
         if group.get("kernel_name") and group["origins"]:
             out[(group["phase"], group["kernel_name"])] = group["origins"]
-    return out
+    return out, {key: n for key, n in calls.items() if key not in in_loops}
+
+
+def _walk_loops(block: Any, looped: bool = False) -> Iterable[tuple[Any, bool]]:
+    """Every node of a graph (inside blocks too), and whether it sits in a ``prim::Loop``."""
+    for node in block.nodes():
+        yield node, looped
+        inner = looped or node.kind() == "prim::Loop"
+        for sub in node.blocks():
+            yield from _walk_loops(sub, inner)
 
 
 def _graph_key(where: str) -> str:
@@ -301,10 +330,11 @@ def _graph_key(where: str) -> str:
 
 
 def attach(kernels: dict[str, Any], variant: str, by_name: dict[Any, list[dict[str, Any]]],
-           user_file: Path | None, notes: list[str]) -> None:
+           user_file: Path | None, notes: list[str], calls: dict[tuple[str, str], int] | None = None) -> None:
     """Set ``origins`` on every kernel row found in ``by_name`` (keyed by name,
     or by ``(phase, name)``; on CUDA also by the ops a row was ``launched_by``),
-    and describe the mapping in ``kernels["lines"]``."""
+    and describe the mapping in ``kernels["lines"]``. ``calls`` caps a row's
+    shares at the graphs' part of its calls (see :func:`torchscript_origins`)."""
     mapped = 0
     for row in kernels.get("items") or []:
         origins = None
@@ -314,6 +344,11 @@ def attach(kernels: dict[str, Any], variant: str, by_name: dict[Any, list[dict[s
             if origins:
                 break
         if origins:
+            made = (calls or {}).get((row["phase"], name))
+            count = row.get("count") or 0
+            if made and count > made:
+                # The graphs make ``made`` of the row's calls; the rest (jitlab's loss, autograd) stays untraced.
+                origins = [{**o, "share": o["share"] * made / count} for o in origins]
             row["origins"] = origins
             mapped += 1
     rows = len(kernels.get("items") or [])
