@@ -205,7 +205,10 @@ def run_main(argv: list[str]) -> int:
         print(f"session written to {written} instead")
         return 1
     print(f"\nsession written to {written}")
-    if args.save:
+    if args.save and driver.signals:
+        print(f"jitlab run: stopped by a signal, so nothing was saved to {args.save}", file=sys.stderr)
+        bad = bad + ["save"]
+    elif args.save:
         bad = bad + _save(settings, args.save, args.python)
     return 1 if bad else 0
 
