@@ -82,12 +82,14 @@ def enable_inductor(notes: list[str]) -> None:
         notes.append("this torch has no Inductor: kernels are not traced back to lines")
         return
     trace = getattr(inductor_config, "trace", None)
-    if trace is None or not hasattr(trace, "provenance_tracking_level"):
+    if trace is not None and hasattr(trace, "provenance_tracking_level"):
+        if not trace.provenance_tracking_level:
+            trace.provenance_tracking_level = 1
+    elif trace is not None and hasattr(trace, "provenance_tracking"):
+        trace.provenance_tracking = True  # releases before the level replaced the switch
+    else:
         notes.append(f"torch {torch.__version__} has no Inductor provenance tracking: kernels are not traced "
                      "back to lines")
-        return
-    if not trace.provenance_tracking_level:
-        trace.provenance_tracking_level = 1
 
 
 # ---- frames
