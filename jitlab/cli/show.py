@@ -245,11 +245,14 @@ def view_kernels(name: str, v: dict[str, Any]) -> tuple[str, bool]:
     k = v.get("kernels")
     if not k or not k.get("items"):
         return _missing(name, v, "kernel list")
-    rows = [["phase", "name", "count", "time", "fused", "group"]]
+    traced = any(r.get("origins") for r in k["items"])
+    file = (k.get("lines") or {}).get("file")
+    rows = [["phase", "name", "count", "time", "fused", "group"] + (["lines"] if traced else [])]
     for r in k["items"]:
         group = r.get("group") or ""
         rows.append([r.get("phase", ""), str(r.get("name")), str(r.get("count")), _us(r.get("device_time_us")),
-                     "yes" if r.get("fused") else "", "" if group == r.get("name") else group])
+                     "yes" if r.get("fused") else "", "" if group == r.get("name") else group]
+                    + ([L.origins_text(r, file)] if traced else []))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     widths[1] = min(widths[1], 70)
     table = ["  ".join(_fit(c, w) for c, w in zip(row, widths)).rstrip() for row in rows]

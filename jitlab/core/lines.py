@@ -134,6 +134,14 @@ def kernel_lines(row: dict[str, Any], file: str | None) -> list[int]:
     return sorted({int(o["line"]) for o in row.get("origins") or [] if _norm(o.get("file")) == want})
 
 
+def origins_text(row: dict[str, Any], file: str | None) -> str:
+    """``10, 12`` (lines of ``file``) and ``linear.py:134`` (others): where a kernel row came from."""
+    mine = kernel_lines(row, file)
+    others = sorted({f"{Path(str(o.get('file'))).name}:{o.get('line')}" for o in row.get("origins") or []
+                     if not same_file(o.get("file"), file)})
+    return ", ".join([str(n) for n in mine] + others)
+
+
 def format_us(us: float) -> str:
     """``850 ns``, ``12.3 us``, ``1.25 ms``: short enough for a gutter."""
     if us < 1.0:

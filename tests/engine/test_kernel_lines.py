@@ -137,6 +137,12 @@ def test_show_lines_prints_the_table_with_the_source(session):
     row = next(line for line in r.out.splitlines() if line.strip().startswith(f"{lines['A']} "))
     assert "y = torch.sin(x) * self.w" in row
     assert "split evenly" in r.out
+    r = run_jitlab("show", str(path), "--what", "kernels", "--variant", "compile")
+    assert r.out.splitlines()[2].split()[-1] == "lines"
+    fused = [line for line in r.out.splitlines() if line.split()[1:2] and line.split()[1].startswith(GENERATED)]
+    assert fused
+    if DEVICE == "cpu":  # one kernel per phase holds all three lines
+        assert all(line.endswith(", ".join(str(n) for n in sorted(lines.values()))) for line in fused)
     r = run_jitlab("show", str(path), "--what", "lines", "--variant", "eager")
     assert r.rc == 1 and "no source lines" in r.out
 

@@ -101,6 +101,13 @@ def test_clicking_a_kernel_marks_its_lines(qtbot, session):
     assert view.select_kernel("compile", kernel)
     marks = view.lines.editor._marks["target"]
     assert {sel.cursor.blockNumber() + 1 for sel in marks} == _forward_lines()
+    # The table says the same in its "Your lines" column.
+    from jitlab.gui.kernel_model import COLUMN_KEYS, FULL_NAME_ROLE
+
+    col = COLUMN_KEYS.index("lines")
+    shown = {view.proxy.index(r, 0).data(FULL_NAME_ROLE): view.proxy.index(r, col).data()
+             for r in range(view.proxy.rowCount())}
+    assert shown[kernel] == ", ".join(str(n) for n in sorted(_forward_lines()))
 
     # A row traced to no line (a library op outside the compiled graph) clears the marks.
     untraced = next(r["name"] for r in session["variants"]["compile"]["kernels"]["items"] if not r.get("origins"))
