@@ -53,8 +53,8 @@ def forward_lines() -> dict[str, int]:
 def session(tmp_path_factory):
     out = tmp_path_factory.mktemp("lines") / "s.json"
     # --cpu-fusion: NNC's interpreter forms the script groups on a CPU build without LLVM.
-    r = run_jitlab("run", str(HERE), "--variants", "eager,script,trace,compile", "--cpu-fusion", "--iters", "3", "--device", DEVICE,
-                   "--threads", "1", "--no-device-time", "-q", "--out", str(out))
+    r = run_jitlab("run", str(HERE), "--variants", "eager,script,trace,compile", "--cpu-fusion", "--iters", "3",
+                   "--device", DEVICE, "--threads", "1", "--no-device-time", "-q", "--out", str(out))
     assert r.session is not None, r.err
     for name, v in r.session["variants"].items():
         assert v["status"] == "ok", (name, v.get("error"))

@@ -28,8 +28,8 @@ def _module_of(path):
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     root = tmp_path_factory.mktemp("save")
-    r = run_jitlab("run", str(POINTWISE), "--variants", "eager", "--iters", "3", "--no-device-time", "-q",
-                   "--out", str(root / "s.json"), "--save", str(root / "out"))
+    r = run_jitlab("run", str(POINTWISE), "--variants", "eager", "--device", "cpu", "--iters", "3",
+                   "--no-device-time", "-q", "--out", str(root / "s.json"), "--save", str(root / "out"))
     return r, root / "out"
 
 
@@ -58,8 +58,8 @@ def test_save_writes_files_that_load_back_and_give_the_same_outputs(saved):
 
 def test_export_of_data_dependent_control_flow_fails_in_one_line_naming_the_line(tmp_path):
     source = DATA / "data_dependent_branch.py"
-    r = run_jitlab("run", str(source), "--variants", "eager", "--iters", "3", "--no-device-time", "-q",
-                   "--out", str(tmp_path / "s.json"), "--save", str(tmp_path / "out"))
+    r = run_jitlab("run", str(source), "--variants", "eager", "--device", "cpu", "--iters", "3",
+                   "--no-device-time", "-q", "--out", str(tmp_path / "s.json"), "--save", str(tmp_path / "out"))
     assert r.rc == 1  # a kind that could not be saved fails the command, as a failed variant does
     line = next(ln for ln in r.out.splitlines() if ln.strip().startswith("export"))
     branch = next(i for i, text in enumerate(source.read_text().splitlines(), 1) if "if x.mean() > 2" in text)

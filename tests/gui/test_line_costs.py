@@ -21,8 +21,8 @@ MODULE = ROOT / "tests" / "engine" / "test_kernel_lines.py"
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     out = tmp_path_factory.mktemp("gutter") / "s.json"
-    r = run_jitlab("run", str(MODULE), "--variants", "eager,script,compile", "--iters", "3", "--threads", "1",
-                   "--no-device-time", "-q", "--out", str(out))
+    r = run_jitlab("run", str(MODULE), "--variants", "eager,script,compile", "--device", "cpu", "--iters", "3",
+                   "--threads", "1", "--no-device-time", "-q", "--out", str(out))
     assert r.session is not None, r.err
     return S.load(out)
 
