@@ -111,7 +111,9 @@ def test_torchscript_fusion_groups_map_to_their_own_lines(session, variant):
     # The backward group differentiates the ops of line C; its nodes come from TorchScript's gradient
     # formulas, so it is charged to the lines of the forward graph it belongs to.
     bwd = [g for g in groups.values() if g["phase"] == "bwd"]
-    assert bwd and all({o["line"] for o in g["origins"]} == {lines["C"]} for g in bwd)
+    assert bwd and all(g["origins"] and {o["line"] for o in g["origins"]} <= {lines["A"], lines["C"]} for g in bwd)
+    if DEVICE == "cpu":  # NNC's interpreter fuses only the backward of line C
+        assert all({o["line"] for o in g["origins"]} == {lines["C"]} for g in bwd)
 
 
 def test_line_table_sums_the_kernels_and_names_what_is_not_traced(session):
