@@ -38,6 +38,9 @@ SHOTS = {
                             "where the time goes: the LSTM's device and host time, recorded on an H200"),
     "graphs-lstm-h100": ([str(H100_LSTM), "--tab", "graphs"], "the LSTM's graphs, recorded on an H100"),
     "kernels-lstm-h100": ([str(H100_LSTM), "--tab", "kernels"], "the LSTM's kernels, recorded on an H100"),
+    "lines-gated-cpu": ([str(EXAMPLES / "gated.py"), "--run", "--variants", "eager,compile", "--iters", "30",
+                         "--tab", "kernels"],
+                        "the time of each source line beside the kernels, from a CPU run with torch.compile"),
     "compile-gated-h100": ([str(H100_GATED), "--tab", "compile"], "torch.compile's graphs and code"),
     "runs-compare": ([str(RUN_PAIR[1]), "--tab", "runs"], "the Runs list with two saved runs"),
 }

@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-device-time", action="store_true",
                    help="no sampled blocks: skip device-busy time (on a CPU: time inside operators) per phase")
     p.add_argument("--trace-out", help="folder for a Chrome/Perfetto trace per variant")
+    p.add_argument("--save", metavar="DIR",
+                   help="also save the module for deployment in DIR: TorchScript files of script and trace "
+                        "(torch.jit.save) and a torch.export program (.pt2), each loaded back and checked against "
+                        "the module; what could not be saved is said in one line")
     p.add_argument("--out", help="session file to write (default: jitlab-session-<file>-<time>.json)")
     p.add_argument("--python", help="interpreter with torch for the runners (default: $JITLAB_PYTHON or this one)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
@@ -159,6 +163,9 @@ def run_main(argv: list[str]) -> int:
     except output.OutputError as exc:
         print(f"jitlab run: {exc}", file=sys.stderr)
         return EXIT_NOTHING_RAN
+    if args.save and (problem := _save_folder_problem(Path(args.save))):
+        print(f"jitlab run: --save {args.save}: {problem}", file=sys.stderr)
+        return EXIT_NOTHING_RAN
     session = S.new_session(settings)
     progress = Progress(session, enabled=not args.quiet)
     conductor = Conductor(session, listener=progress)
@@ -198,7 +205,39 @@ def run_main(argv: list[str]) -> int:
         print(f"session written to {written} instead")
         return EXIT_SOME_FAILED
     print(f"\nsession written to {written}")
-    return exit_status(session)
+    status = exit_status(session)
+    if args.save and driver.signals:
+        print(f"jitlab run: stopped by a signal, so nothing was saved to {args.save}", file=sys.stderr)
+        return max(status, EXIT_SOME_FAILED)
+    if args.save and _save(settings, args.save, args.python):
+        return max(status, EXIT_SOME_FAILED)
+    return status
+
+
+def _save_folder_problem(folder: Path) -> str | None:
+    """Why files cannot be saved in ``folder`` (checked before measuring), or ``None``."""
+    if folder.exists() and not folder.is_dir():
+        return "is not a folder"
+    try:
+        output.check_writable(folder / ".jitlab-save-probe")
+    except output.OutputError as exc:
+        return str(exc).split(": ", 1)[-1]
+    return None
+
+
+def _save(settings: dict, folder: str, python: str | None) -> list[str]:
+    """``--save``: the module saved for deployment; returns the kinds that failed."""
+    from jitlab.core.saving import report_text
+    from jitlab.engine.saving import save_module
+
+    try:
+        report = save_module(settings, folder, python)
+    except RunnerStartError as exc:
+        print(f"jitlab run: --save: {exc}", file=sys.stderr)
+        return ["save"]
+    print("\n" + clean(report_text(report), keep_newlines=True))
+    failed = [r.get("kind", "?") for r in report.results if not r.get("ok")]
+    return failed or (["save"] if report.error else [])
 
 
 def _say_stopping(signum: int) -> None:

@@ -13,10 +13,11 @@ from typing import Any, Callable
 
 from jitlab.cli.format import session_report
 from jitlab.cli.text import clean
+from jitlab.core import lines as L
 from jitlab.core import session as S
 from jitlab.core.absent import absent_block
 
-WHATS = ("summary", "graph", "code", "optimized", "fusion", "kernels", "compile")
+WHATS = ("summary", "graph", "code", "optimized", "fusion", "kernels", "compile", "lines")
 #: Variants that can have something to show for each view.
 APPLIES = {
     "graph": ("script", "trace", "compile"),
@@ -24,6 +25,7 @@ APPLIES = {
     "optimized": ("script", "trace"),
     "fusion": ("script", "trace", "compile"),
     "compile": ("compile",),
+    "lines": ("script", "trace", "compile"),
 }
 
 
@@ -40,10 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
                "  fusion     fusion groups: ops, subgraph, kernel name, NNC IR, CUDA source\n"
                "  kernels    the kernels (CPU: top-level ops) per profiled iteration\n"
                "  compile    graph count, graph breaks with file:line, recompiles, kernel names\n"
+               "  lines      time per source line of the module, from the kernels each line's ops ran in\n"
                "\nexamples:\n"
                "  jitlab show s.json\n"
                "  jitlab show s.json --variant script --what fusion\n"
-               "  jitlab show s.json --what kernels",
+               "  jitlab show s.json --what kernels\n"
+               "  jitlab show s.json --variant compile --what lines",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("session", help="session file (JSON)")
@@ -76,7 +80,10 @@ def show_main(argv: list[str]) -> int:
     printed = False
     blocks = []
     for name in names:
-        text, ok = VIEWS[args.what](name, variants[name])
+        if args.what == "lines":
+            text, ok = view_lines(name, variants[name], (session.get("settings") or {}).get("file"))
+        else:
+            text, ok = VIEWS[args.what](name, variants[name])
         blocks.append(text)
         printed = printed or ok
     if not blocks:
@@ -98,7 +105,8 @@ def _print(text: str) -> None:
 
 
 def _applies(what: str, name: str) -> bool:
-    return name in APPLIES.get(what, (name,))
+    # ``compile:<mode>`` variants are compile variants.
+    return name in APPLIES.get(what, (name,)) or name.split(":")[0] in APPLIES.get(what, ())
 
 
 # ---- helpers
@@ -230,11 +238,14 @@ def view_kernels(name: str, v: dict[str, Any]) -> tuple[str, bool]:
     k = v.get("kernels")
     if not k or not k.get("items"):
         return _missing(name, v, "kernel list")
-    rows = [["phase", "name", "count", "time", "fused", "group"]]
+    traced = any(r.get("origins") for r in k["items"])
+    file = (k.get("lines") or {}).get("file")
+    rows = [["phase", "name", "count", "time", "fused", "group"] + (["lines"] if traced else [])]
     for r in k["items"]:
         group = r.get("group") or ""
         rows.append([r.get("phase", ""), str(r.get("name")), str(r.get("count")), _us(r.get("device_time_us")),
-                     "yes" if r.get("fused") else "", "" if group == r.get("name") else group])
+                     "yes" if r.get("fused") else "", "" if group == r.get("name") else group]
+                    + ([L.origins_text(r, file)] if traced else []))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     widths[1] = min(widths[1], 70)
     table = ["  ".join(_fit(c, w) for c, w in zip(row, widths)).rstrip() for row in rows]
@@ -294,7 +305,15 @@ def view_compile(name: str, v: dict[str, Any]) -> tuple[str, bool]:
     return "\n".join(lines), True
 
 
+def view_lines(name: str, v: dict[str, Any], file: str | None = None) -> tuple[str, bool]:
+    """Time per source line (:mod:`jitlab.core.lines`), the table the app's gutter shows."""
+    table = L.record_table(v, name, file)
+    if table is None:
+        return _missing(name, v, "source lines for its kernels")
+    return "\n".join([_header(name, "time per source line"), L.render(table, L.read_source(table.file))]), True
+
+
 VIEWS: dict[str, Callable[[str, dict[str, Any]], tuple[str, bool]]] = {
     "graph": view_graph, "code": view_code, "optimized": view_optimized, "fusion": view_fusion,
-    "kernels": view_kernels, "compile": view_compile,
+    "kernels": view_kernels, "compile": view_compile, "lines": view_lines,
 }

@@ -25,6 +25,15 @@ Runner lifecycle, driven by the parent::
     introspect         -> introspected {graphs, kernels}
     finish             -> bye        {peak_memory_bytes, warnings}
 
+A runner started only to save the module for deployment (``jitlab run
+--save``, File > Save variant...) gets ``load`` with variant ``save``, then::
+
+    save {folder, kinds}
+                       -> saved      {folder, results, example}
+                          (results: one per kind, script, trace, export:
+                          kind, ok, file, error, location, check; see
+                          jitlab.runner.save)
+
 At any point the runner may send ``status`` (progress text) or ``error``
 (``message``, ``phase``, ``traceback``, optional ``location``, ``kind``).
 """
@@ -46,6 +55,7 @@ ITERS = "iters"
 BLOCK = "block"
 INTROSPECTED = "introspected"
 SAMPLED = "sampled"
+SAVED = "saved"
 BYE = "bye"
 ERROR = "error"
 
@@ -58,6 +68,9 @@ CMD_RUN = "run"
 CMD_INTROSPECT = "introspect"
 CMD_SAMPLE = "sample"
 CMD_FINISH = "finish"
+CMD_SAVE = "save"
+#: The variant name of a runner that saves the module instead of timing it.
+SAVE_VARIANT = "save"
 
 # Error phases as recorded in the session.
 PHASE_LOAD = "load"

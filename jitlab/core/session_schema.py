@@ -165,6 +165,20 @@ SPEEDUP = optional(obj({"estimate": (False, OPT_NUM), "ci": (False, optional(lis
 RELIABILITY = optional(obj({"unreliable": (False, optional(boolean)), "causes": (False, TEXTS),
                             "variants": (False, TEXTS), "fix": (False, OPT_TEXT)}, values=scalar))
 
+#: A source line a kernel row came from (jitlab.core.lines reads these as numbers).
+ORIGIN = obj({"file": (True, text), "line": (True, integer), "share": (True, number)})
+KERNEL_ROW = obj({"origins": (False, optional(list_of(ORIGIN)))})
+LINES_ABOUT = optional(obj({"source": (False, OPT_TEXT), "split": (False, OPT_TEXT), "file": (False, OPT_TEXT),
+                            "mapped_rows": (False, OPT_INT), "rows": (False, OPT_INT)}))
+
+
+def kernels(value: Any, where: str) -> None:
+    """The kernel record: an object (older sessions may hold a list); rows' source lines are checked."""
+    if value is None or isinstance(value, list):
+        return
+    obj({"items": (False, optional(list_of(KERNEL_ROW))), "lines": (False, LINES_ABOUT)})(value, where)
+
+
 VARIANT = obj({
     "status": (True, one_of(*STATUSES)),
     "error": (False, ERROR),
@@ -181,7 +195,7 @@ VARIANT = obj({
     "peak_memory_bytes": (False, OPT_NUM),
     "drift": (False, optional(obj({}, values=_scalars_or_lists))),
     "graphs": (False, optional(obj({}))),
-    "kernels": (False, optional(lambda v, w: None if isinstance(v, (dict, list)) else _fail(w, v, "an object"))),
+    "kernels": (False, kernels),
     "device_samples": (False, list_of(DEVICE_SAMPLE)),
     "device_unit": (False, OPT_TEXT),
     "device": (False, DEVICE_RECORD),

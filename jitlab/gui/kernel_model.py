@@ -20,7 +20,7 @@ FULL_NAME_ROLE = Qt.ItemDataRole.UserRole + 2
 
 COLUMNS = (
     ("kernel", "Kernel"), ("phase", "Phase"), ("count", "Launches / iter"), ("time", "Time / iter"),
-    ("share", "Share"), ("fused", "Fused"), ("group", "Fusion group"),
+    ("share", "Share"), ("fused", "Fused"), ("group", "Fusion group"), ("lines", "Your lines"),
 )
 COLUMN_KEYS = [key for key, _ in COLUMNS]
 _NUMERIC = {"count", "time", "share"}
@@ -102,6 +102,8 @@ class KernelTableModel(ColumnTableModel):
             return "fused" if row["fused"] else ""
         if key == "group":
             return short_name(row["group"]) if row["group"] else ""
+        if key == "lines":
+            return row.get("lines") or ""
         return ""
 
     @staticmethod
@@ -127,6 +129,7 @@ _HEADER_TIPS = {
     "share": "share of this variant's total time of listed {unit}s",
     "fused": "made by a compiler (NNC fusion group, Inductor kernel)",
     "group": "the fusion group or generated kernel it comes from",
+    "lines": "the lines of your module whose ops this {unit} ran; selecting it marks them in the source pane",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jitlab.core.lines import origins_text
 from jitlab.gui.colors import ordered
 from jitlab.gui.kernel_names import short_name
 
@@ -47,6 +48,7 @@ def kernel_rows(session: dict[str, Any], variant: str) -> list[dict[str, Any]]:
     rec = (session.get("variants") or {}).get(variant) or {}
     k = rec.get("kernels") or {}
     total = (k.get("totals") or {}).get("device_time_us") or 0.0
+    file = (k.get("lines") or {}).get("file") or (session.get("settings") or {}).get("file")
     rows = []
     for item in k.get("items") or []:
         t = item.get("device_time_us")
@@ -59,6 +61,8 @@ def kernel_rows(session: dict[str, Any], variant: str) -> list[dict[str, Any]]:
             "share": (t / total) if (t is not None and total) else None,
             "fused": bool(item.get("fused")),
             "group": item.get("group") or "",
+            "origins": item.get("origins") or [],
+            "lines": origins_text(item, file) if item.get("origins") else "",
         })
     return rows
 

@@ -18,6 +18,7 @@ class ActionIds:
     Open = "open"
     OpenSession = "open_session"
     Save = "save_session"
+    SaveVariant = "save_variant"
     ExportTimingPng = "export_timing_png"
     ExportTimingSvg = "export_timing_svg"
     ExportDistributionPng = "export_distribution_png"
@@ -60,6 +61,9 @@ def build_menus(window: "MainWindow") -> dict[str, QAction]:
     file_menu.addSeparator()
     file_menu.addAction(act(ActionIds.Save, "&Save Session…", window.choose_and_save_session,
                             QKeySequence.StandardKey.Save, "Save the session (JSON)"))
+    file_menu.addAction(act(ActionIds.SaveVariant, "Save &Variant…", window.choose_and_save_variant,
+                            tip="Save the module for deployment: TorchScript files of script and trace (torch.jit.save) "
+                                "and a torch.export program (.pt2), written by a runner and loaded back to check"))
     export = file_menu.addMenu("&Export")
     export.addAction(act(ActionIds.ExportTimingPng, "Timing chart as PNG…",
                          lambda: window.choose_and_export_chart("timing", "png")))

@@ -4,7 +4,8 @@ A summary strip compares the variants (distinct kernels, launches and time
 per iteration next to the measured fwd/bwd medians and the speedup). Below
 it, one variant's kernels in a sortable, filterable table whose names are
 shortened (``elementwise<Mul>``; the full name on hover and Ctrl+C), and the
-source of the selected fused kernel.
+source of the selected fused kernel. Beside them, the module's source with
+the time of each line in its gutter; the selected kernel's lines are marked.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QMenu, QTableView, QVBoxLayout, QWidget)
 
+from jitlab.core import lines as L
 from jitlab.gui import graph_sources as G
 from jitlab.gui.colors import fill_variant_box, ordered, variant_color
 from jitlab.gui.formatting import fmt_ms
@@ -25,6 +27,7 @@ from jitlab.gui.kernel_summary import fmt_count, fmt_ratio, fmt_us, headlines, s
 from jitlab.gui.qt_code_pane import HINT_STYLE, QtCodePane
 from jitlab.gui.model_view import SessionView
 from jitlab.gui.layout import splitter
+from jitlab.gui.qt_source_pane import QtSourcePane
 
 PHASES = (("all phases", ""), ("forward", "fwd"), ("backward", "bwd"))
 
@@ -94,12 +97,15 @@ class QtKernelView(SessionView):
         self.copy_action = QAction("Copy full name (Ctrl+C)", self.table)
         self.source = QtCodePane(selectors=False)
         self.split = splitter(Qt.Orientation.Vertical, [self.table, self.source], (3, 2), (300, 300))
+        self.lines = QtSourcePane()
+        self.lines.hide()
+        self.sides = splitter(Qt.Orientation.Horizontal, [self.split, self.lines], (3, 2), (600, 400))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
         layout.addLayout(controls)
-        layout.addWidget(self.split, 1)
+        layout.addWidget(self.sides, 1)
 
         self.variant_box.currentIndexChanged.connect(self._on_variant_chosen)
         self.filter_edit.textChanged.connect(lambda text: self._filter(text=text))
@@ -125,6 +131,11 @@ class QtKernelView(SessionView):
         with_kernels = [n for n in names if (session["variants"][n].get("kernels") or {}).get("items")] \
             if session else []
         pick = keep if keep in names else (with_kernels[0] if with_kernels else (names[0] if names else ""))
+        self.lines.set_session(session)
+        if session and L.variants_with_lines(session) and self.lines.show_module():
+            self.lines.show()
+        else:
+            self.lines.hide()
         self.set_variant(pick)
 
     def set_variant(self, variant: str) -> None:
@@ -135,6 +146,7 @@ class QtKernelView(SessionView):
             self.variant_box.setCurrentIndex(index)
             self.variant_box.blockSignals(False)
         self.model.set_variant(self.session, variant)
+        self.lines.set_cost_variant(variant)  # the gutter follows, where this variant has lines
         self.table.sortByColumn(COLUMN_KEYS.index("time"), Qt.SortOrder.DescendingOrder)
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(0, min(max(self.table.columnWidth(0), 160), 420))
@@ -184,6 +196,16 @@ class QtKernelView(SessionView):
             QGuiApplication.clipboard().setText(text)
         return text
 
+    def show_kernel_lines(self, row: dict[str, Any]) -> list[int]:
+        """Mark the module lines a kernel row came from in the source pane; returns them."""
+        if self.lines.isHidden() or not self.lines.module_file:
+            return []
+        if not L.same_file(self.lines.asked_path, self.lines.module_file):
+            self.lines.show_module()
+        found = L.kernel_lines(row, (self.lines.table.file if self.lines.table else None) or self.lines.module_file)
+        self.lines.mark_lines(found)
+        return found
+
     # ---- private
 
     def _summary_html(self) -> str:
@@ -231,6 +253,7 @@ class QtKernelView(SessionView):
         name = current.data(FULL_NAME_ROLE)
         variant = self.model.variant
         row = self.model.rows[self.proxy.mapToSource(current).row()]
+        self.show_kernel_lines(row)
         doc = G.kernel_source(self.session, variant, row["group"] or name) if row["fused"] else None
         if doc is not None:
             self.source.show_doc(doc)

@@ -29,6 +29,7 @@ from jitlab.gui.qt_time_breakdown import QtTimeBreakdown
 from jitlab.gui.qt_timing_plot import QtTimingPlot
 from jitlab.gui.qt_welcome import QtWelcome
 from jitlab.gui.runner_process import live_processes
+from jitlab.gui.saver import QtModuleSaver
 from jitlab.gui.time_breakdown import busy_machine_text
 from jitlab.gui.workbench import Workbench
 from jitlab.gui.layout import splitter
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.prefs = prefs or Preferences()
         #: ``--python`` applies to this launch; otherwise the interpreter chosen in Run ▸ Runner Interpreter.
         self.python_from_command_line = python is not None
+        self.saver: QtModuleSaver | None = None
         self.bench = Workbench(python or self.prefs.get("run/python", None, str) or None, self)
         self.model = self.bench.model
         self.error_dialog: QtErrorDialog | None = None
@@ -344,6 +346,48 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Timed and sampled iterations saved to {out}", 8000)
         return out
 
+    def choose_and_save_variant(self) -> None:
+        """File ▸ Save variant…: choose a folder, then :meth:`save_variant`."""
+        start = self.prefs.get("paths/last_export_dir", str(Path.home()), str)
+        folder = QFileDialog.getExistingDirectory(self, "Save the module for deployment into", start)
+        if folder:
+            self.prefs.set("paths/last_export_dir", folder)
+            self.save_variant(folder)
+
+    def save_variant(self, folder: str | Path) -> bool:
+        """Write the open module's script, trace and export files into ``folder`` from a runner.
+
+        Returns at once; :attr:`saver`'s ``sig_finished`` carries the report,
+        which the status bar (and, for a failure, the banner) then shows.
+        """
+        file = self.bench.file or (self.model.settings or {}).get("file")
+        if not file:
+            self.banner.show_error({"message": "open a module file first (File ▸ Open), then save it"})
+            return False
+        values = self.controls.values()
+        settings = {"file": file, "target": values.get("target") or (self.model.settings or {}).get("target"),
+                    "device": values.get("device") or "auto"}
+        if self.saver is None:
+            self.saver = QtModuleSaver(self.bench.python, self)
+            self.saver.sig_finished.connect(self._on_saved)
+        self.saver.python = self.bench.python
+        if not self.saver.start(settings, folder):
+            self.statusBar().showMessage("A save is still running", 5000)
+            return False
+        self.statusBar().showMessage(f"Saving {Path(file).name} for deployment into {folder}…")
+        return True
+
+    def _on_saved(self, report) -> None:
+        from jitlab.core.saving import report_text
+
+        text = report_text(report)
+        if report.ok:
+            self.statusBar().showMessage(f"Saved {len(report.written)} file(s) to {report.folder}: script, trace "
+                                         "and export load back with the module's outputs", 15000)
+        else:
+            self.statusBar().showMessage(f"Saving into {report.folder}: some kinds failed (see the banner)", 15000)
+            self.banner.show_error({"message": text})
+
     def choose_and_save_session(self) -> None:
         self._choose_and_write("Save session", "session", "json", "jitlab session (*.json)", self.save_session)
 
@@ -485,6 +529,8 @@ class MainWindow(QMainWindow):
         if not self._close_deadline:
             self._save_prefs()
             self.bench.shutdown()
+            if self.saver is not None:
+                self.saver.stop()  # a half-written deployment file is not worth waiting for
             self._close_deadline = 1
             if self._busy_closing():
                 event.ignore()

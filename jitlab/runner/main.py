@@ -142,7 +142,7 @@ class Runner:
         if train:
             target.inputs, extra = train_inputs(target.module, target.inputs)
             notes.extend(extra)
-        if self.variant != "eager":
+        if self.variant not in ("eager", P.SAVE_VARIANT):  # a saving runner checks against the module itself
             self.reference_module = copy.deepcopy(target.module)
         self.ch.send(base)
 
@@ -156,6 +156,10 @@ class Runner:
         second = self.reference_module if self.variant == "trace" else None  # eager, for a second input
         random = randomness.prepare(self.variant, self.reference_module, t.inputs, seed, notes)
         reference = self._reference_output(seed, notes)
+        if self.variant.split(":")[0] == "compile":
+            from jitlab.runner.introspect import provenance
+
+            provenance.enable_inductor(notes)  # before the first call compiles
         with captured_warnings(self.warnings), phase(P.PHASE_BUILD, BUILD_WHAT.get(self.variant, "building")):
             self.fn, build_ms = build(self.variant, t.module, t.inputs, train)
         leaves = list(t.module.parameters()) + [x for x in t.inputs if x.requires_grad]
@@ -281,6 +285,18 @@ class Runner:
         result = introspect.collect(self)
         self.ch.send({"t": P.INTROSPECTED, **result})
 
+    def save(self, cmd: dict) -> None:
+        """Save the module for deployment (see :mod:`jitlab.runner.save`)."""
+        from jitlab.runner import save
+
+        t = self.target
+        assert t is not None and self.path is not None
+        self.ch.status("saving", f"saving to {cmd['folder']}")
+        base = save.stem(self.path, self.cfg.get("target") or t.name)
+        with phase(P.PHASE_RUN, "saving the module"):
+            result = save.save_all(t.module, t.inputs, Path(cmd["folder"]), base, self.path, cmd.get("kinds"))
+        self.ch.send({"t": P.SAVED, **result})
+
     def finish(self, cmd: dict) -> None:
         self.ch.send({"t": P.BYE, "warnings": list(self.warnings), **self._memory()})
 
@@ -361,13 +377,13 @@ HOLD_S = 1.0
 PHASE_OF = {
     P.CMD_PROBE: P.PHASE_LOAD, P.CMD_LOAD: P.PHASE_LOAD, P.CMD_BUILD: P.PHASE_BUILD,
     P.CMD_RUN: P.PHASE_RUN, P.CMD_SAMPLE: P.PHASE_RUN, P.CMD_INTROSPECT: P.PHASE_RUN,
-    P.CMD_DEVICES: P.PHASE_LOAD,
+    P.CMD_DEVICES: P.PHASE_LOAD, P.CMD_SAVE: P.PHASE_RUN,
 }
 WHAT = {
     P.CMD_PROBE: "loading the file", P.CMD_LOAD: "loading the target", P.CMD_BUILD: "building and warming up",
     P.CMD_RUN: "running the timed iterations", P.CMD_SAMPLE: "running the sampled iterations",
     P.CMD_INTROSPECT: "recording graphs and kernels",
-    P.CMD_DEVICES: "listing devices",
+    P.CMD_DEVICES: "listing devices", P.CMD_SAVE: "saving the module",
 }
 
 
@@ -382,7 +398,7 @@ def main() -> int:
     handlers = {
         P.CMD_PROBE: runner.probe, P.CMD_DEVICES: runner.devices, P.CMD_LOAD: runner.load,
         P.CMD_BUILD: runner.build, P.CMD_RUN: runner.run, P.CMD_SAMPLE: runner.sample,
-        P.CMD_INTROSPECT: runner.introspect,
+        P.CMD_INTROSPECT: runner.introspect, P.CMD_SAVE: runner.save,
         P.CMD_FINISH: runner.finish,
     }
     for cmd in channel.commands():

@@ -44,6 +44,12 @@ MUTATIONS = {
     "warnings not a list": (_set("warnings", "careful"), "warnings"),
     "variant name markup": (lambda s: s["variants"].__setitem__("<b>x</b>", s["variants"]["eager"]), "variant name"),
     "graphs is a number": (_set("variants.script.graphs", 3), "variants.script.graphs"),
+    "kernel origin line is text": (_set("variants.script.kernels.items.0.origins",
+                                        [{"file": "m.py", "line": "ten", "share": 1.0}]),
+                                   "variants.script.kernels.items[0].origins[0].line"),
+    "kernel origins not a list": (_set("variants.script.kernels.items.0.origins", "m.py:10"),
+                                  "variants.script.kernels.items[0].origins"),
+    "kernel lines about is text": (_set("variants.script.kernels.lines", "many"), "variants.script.kernels.lines"),
 }
 
 

@@ -90,6 +90,9 @@ def _collect(runner: Any, notes: list[str], result: dict[str, Any]) -> None:
     if variant in ("script", "trace") and graphs and kernels:
         with attempt(notes, "the link between fusion groups and profiled kernels"):
             _link_nnc(graphs, kernels, notes)
+    if kernels is not None:
+        with attempt(notes, "the source lines of the kernels"):
+            _link_lines(runner, graphs, kernels, train, notes)
     if variant == "compile" and graphs is not None:
         t2 = time.perf_counter()
         _explain_into(graphs, runner, train, fallback, notes)
@@ -115,6 +118,31 @@ def _link_nnc(graphs: dict[str, Any], kernels: dict[str, Any], notes: list[str])
         if row["name"] in names:
             row["group"] = row["name"]
             row["fused"] = True
+
+
+def _link_lines(runner: Any, graphs: dict[str, Any] | None, kernels: dict[str, Any], train: bool,
+                notes: list[str]) -> None:
+    """Give each kernel row the user's lines it came from (see :mod:`.provenance`)."""
+    from jitlab.runner.introspect import provenance
+
+    user_file = Path(runner.path).resolve() if getattr(runner, "path", None) else None
+    kind = runner.variant.split(":")[0]
+    if kind == "compile":
+        stacks, missing = provenance.inductor_stacks()
+        if missing and not stacks:
+            notes.append("Inductor recorded no provenance for its kernels (a cache hit from a compile without "
+                         "provenance tracking, or a torch without it): kernels are not traced back to lines")
+        by_name: dict[Any, Any] = provenance.compile_origins(stacks, user_file, notes)
+        calls: dict = {}
+    elif kind in ("script", "trace"):
+        from jitlab.runner.introspect import torchscript
+
+        plans = torchscript.optimized_plans(runner.fn, train, [])
+        by_name, calls = provenance.torchscript_origins(plans, (graphs or {}).get("fusion_groups") or [],
+                                                        user_file)
+    else:
+        return  # eager has no graph whose nodes know their lines
+    provenance.attach(kernels, runner.variant, by_name, user_file, notes, calls)
 
 
 def _explain_into(graphs: dict[str, Any], runner: Any, train: bool, fallback: dict[str, Any],

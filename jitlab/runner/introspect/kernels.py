@@ -103,6 +103,11 @@ def profile(runner: Any, generated: Iterable[str], cpu_hook: Callable[[], Contex
     per_iteration, hidden = (device_kernels(events) if cuda else cpu_ops(events))
     raw, kept = steady_rows(per_iteration, _iteration_windows(events), steps)
     result = summarize(raw, kept, names)
+    if cuda:
+        launchers = kernel_launchers(events)
+        for row in result["items"]:
+            if launchers.get(row["name"]):
+                row["launched_by"] = launchers[row["name"]]
     result["profiled_iterations"] = steps
     if kept < steps:
         result["dropped_iterations"] = steps - kept
@@ -207,6 +212,25 @@ def device_kernels(events: list[Any]) -> tuple[list[Call], int]:
                 chosen[key] = (rank, phase, float(e.time_range.start))
     calls = [(start, name, phase, duration) for (_id, _i, name, duration), (_r, phase, start) in chosen.items()]
     return calls, 0
+
+
+def kernel_launchers(events: list[Any], limit: int = 4) -> dict[str, list[str]]:
+    """CUDA kernel name -> the ATen ops it was launched under, innermost first.
+
+    A library kernel (cuBLAS, cuDNN, ATen's elementwise templates) is named
+    after its implementation, not the op; the op names let it be traced back
+    to the graph node (and the user's line) that called it.
+    """
+    out: dict[str, list[str]] = {}
+    for e in events:
+        kernels = getattr(e, "kernels", None)
+        if not kernels or getattr(e.device_type, "name", "CPU") != "CPU":
+            continue
+        ops = [a.name for a in (e, *_ancestors(e)) if a.name.startswith("aten::")]
+        for k in kernels:
+            known = out.setdefault(k.name, [])
+            known.extend(op for op in ops if op not in known and len(known) < limit)
+    return out
 
 
 def _iteration_windows(events: list[Any]) -> list[tuple[float, float]]:
