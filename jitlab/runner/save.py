@@ -26,7 +26,7 @@ from typing import Any, Callable
 import torch
 
 from jitlab.runner.check import compare
-from jitlab.runner.errors import locate
+from jitlab.runner.locations import user_location as locate
 from jitlab.runner.variants import captured_warnings
 
 #: What can be saved, in order: (name, suffix, what it is).
