@@ -138,7 +138,7 @@ def resolve_pin(spec: str, device: str) -> str:
     a launch-bound step timed on another core is not the same measurement.
     """
     from jitlab.core.settings import check_pin_cpus
-    from jitlab.engine.placement import choose_core
+    from jitlab.host.placement import choose_core
 
     spec = check_pin_cpus(spec)
     if spec != "auto":

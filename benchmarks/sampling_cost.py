@@ -38,8 +38,8 @@ from jitlab.core import session as S
 from jitlab.core import stats
 from jitlab.core.conductor import SAMPLE_MAX_ITERS, SAMPLE_SPAN_MS, TARGET_BLOCK_MS, Conductor
 from jitlab.core.settings import make_settings
-from jitlab.engine.launch import runner_command
-from jitlab.engine.placement import place
+from jitlab.host.launch import runner_command
+from jitlab.host.placement import place
 
 CASES = {"conv2d": "conv2d.py", "lstm": "lstm.py", "gated": "gated.py", "trivial": None}
 

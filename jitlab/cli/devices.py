@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from jitlab.cli.text import clean
-from jitlab.engine.driver import RunnerStartError, ask_runner
+from jitlab.host.driver import RunnerStartError, ask_runner
 
 
 def devices_main(argv: list[str]) -> int:

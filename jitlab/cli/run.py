@@ -18,9 +18,9 @@ from jitlab.core.conductor import Conductor
 from jitlab.core.outcome import EXIT_NOTHING_RAN, EXIT_SOME_FAILED, exit_status
 from jitlab.core.watchdog import state_text
 from jitlab.core.settings import DEFAULTS, InputError, check_module_file, make_settings
-from jitlab.engine.driver import ProcessDriver, RunnerStartError
-from jitlab.engine.launch import runner_python
-from jitlab.engine.placement import place
+from jitlab.host.driver import ProcessDriver, RunnerStartError
+from jitlab.host.launch import runner_python
+from jitlab.host.placement import place
 from jitlab.assets import example_path
 
 
@@ -228,7 +228,7 @@ def _save_folder_problem(folder: Path) -> str | None:
 def _save(settings: dict, folder: str, python: str | None) -> list[str]:
     """``--save``: the module saved for deployment; returns the kinds that failed."""
     from jitlab.core.saving import report_text
-    from jitlab.engine.saving import save_module
+    from jitlab.host.saving import save_module
 
     try:
         report = save_module(settings, folder, python)

@@ -1,7 +1,7 @@
 """Saving the module for deployment, parent side: the commands a saving
 runner gets, and what its answer says.
 
-The CLI (``jitlab run --save DIR``, through :mod:`jitlab.engine.saving`) and
+The CLI (``jitlab run --save DIR``, through :mod:`jitlab.host.saving`) and
 the app (File ▸ Save variant…) both start a runner, send it
 :func:`commands`, and read its stdout with :func:`read_answer`; the
 runner does the work in :mod:`jitlab.runner.save`. No torch, no Qt.

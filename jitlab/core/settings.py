@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "matmul_precision": "highest",
     "cpu_fusion": False,
     # auto: on a GPU every runner's launching thread shares one core (the parent picks it, see
-    # jitlab.engine.placement); none: the OS places them; or a core list such as 2,3.
+    # jitlab.host.placement); none: the OS places them; or a core list such as 2,3.
     "pin_cpus": "auto",
     "pin_core": None,
     "introspect": True,

@@ -1,5 +1,5 @@
 """Drive one run: runner ``QProcess`` es on one side, the sans-IO conductor on
-the other (the GUI's counterpart of :mod:`jitlab.engine.driver`).
+the other (the GUI's counterpart of :mod:`jitlab.host.driver`).
 
 The processes live in the GUI thread and are read as their output arrives.
 The conductor runs in a worker thread of its own: it recomputes the session's
@@ -21,10 +21,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
-from jitlab.engine import link as L
+from jitlab.host import link as L
 from jitlab.core.watchdog import Watchdog
-from jitlab.engine import hangs
-from jitlab.engine.placement import place
+from jitlab.host import hangs
+from jitlab.host.placement import place
 from jitlab.gui.runner_pool import RunnerPool
 from jitlab.gui.runner_process import QtRunnerProcess
 

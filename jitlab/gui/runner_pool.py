@@ -16,7 +16,7 @@ from jitlab.core import message_check
 from jitlab.core import protocol as P
 from jitlab.core.conductor import describe_exit
 from jitlab.core.session_types import error_from_message, error_record
-from jitlab.engine import link as L
+from jitlab.host import link as L
 from jitlab.gui.runner_process import QtRunnerProcess
 
 

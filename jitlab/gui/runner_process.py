@@ -1,7 +1,7 @@
 """One runner child process behind a ``QProcess``.
 
 Output is read as it arrives (``readyReadStandardOutput``) and handed to a
-:class:`jitlab.engine.link.RunnerLink`, which splits, bounds and decodes it
+:class:`jitlab.host.link.RunnerLink`, which splits, bounds and decodes it
 exactly as for the command line; nothing here waits on the process. Signals
 are connected once, in ``__init__``.
 """
@@ -17,9 +17,9 @@ import shiboken6
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from jitlab.core import protocol as P
-from jitlab.engine import link as L
-from jitlab.engine.launch import runner_command, runner_env
-from jitlab.engine.link import STDERR_TAIL_LINES, RunnerLink  # noqa: F401 - re-exported
+from jitlab.host import link as L
+from jitlab.host.launch import runner_command, runner_env
+from jitlab.host.link import STDERR_TAIL_LINES, RunnerLink  # noqa: F401 - re-exported
 
 _LIVE: "weakref.WeakSet[QtRunnerProcess]" = weakref.WeakSet()
 
@@ -113,7 +113,7 @@ class QtRunnerProcess(QObject):
 
     def stop(self, grace_ms: int | None = None) -> None:
         """Ask the runner to stop (SIGTERM: it sends its current block's iterations and exits);
-        kill it if it is still running after ``grace_ms`` (default: :data:`jitlab.engine.link.STOP_GRACE_S`)."""
+        kill it if it is still running after ``grace_ms`` (default: :data:`jitlab.host.link.STOP_GRACE_S`)."""
         if self.killed or not self.is_running():
             return
         delay = L.stop(self.pid)

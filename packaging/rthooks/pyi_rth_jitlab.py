@@ -1,7 +1,7 @@
 """PyInstaller runtime hook: prepare the frozen jitlab to start its runners.
 
 The bundle holds no torch. Runners run in another Python (the one with
-torch), named by ``JITLAB_PYTHON`` (read by ``jitlab.engine.launch``). When
+torch), named by ``JITLAB_PYTHON`` (read by ``jitlab.host.launch``). When
 the user has not set it, the first of these that can import torch is chosen:
 the active virtual environment, the active conda environment, ``python3`` and
 ``python`` on ``PATH``. Failing all, the first interpreter found is used, so

@@ -43,7 +43,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def _modules_below_gui() -> list[str]:
     names = []
-    for room in ("core", "engine", "cli", "runner"):
+    for room in ("core", "host", "cli", "runner"):
         for path in sorted((ROOT / "jitlab" / room).rglob("*.py")):
             parts = path.relative_to(ROOT).with_suffix("").parts
             if parts[-1] == "__main__":
@@ -60,7 +60,7 @@ def _tool(name: str) -> list[str]:
 
 
 def test_import_contracts_are_kept():
-    """The forbidden imports and the layers (gui > cli > engine > core; runner > core) hold."""
+    """The forbidden imports and the layers (gui > cli > host > core; runner > core) hold."""
     proc = subprocess.run(_tool("lint-imports"), cwd=ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
@@ -83,7 +83,7 @@ def test_the_blocker_blocks(tmp_path):
 
 
 def test_everything_below_the_window_imports_without_qt(tmp_path):
-    """Every module of core, engine, cli and runner imports where PySide6 and pyqtgraph cannot."""
+    """Every module of core, host, cli and runner imports where PySide6 and pyqtgraph cannot."""
     code = "import importlib\nfor m in %r:\n    importlib.import_module(m)\nprint('ok')" % _modules_below_gui()
     proc = subprocess.run([sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True,
                           timeout=300, cwd=tmp_path)

@@ -7,7 +7,7 @@ import time
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
 from jitlab.core.settings import make_settings
-from jitlab.engine.link import MAX_STDERR_LINE, STDERR_TAIL_LINES, Lines, RunnerLink
+from jitlab.host.link import MAX_STDERR_LINE, STDERR_TAIL_LINES, Lines, RunnerLink
 
 
 def test_lines_arrive_whole_whatever_the_chunks():

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from jitlab.core.settings import InputError, make_settings
-from jitlab.engine.placement import choose_core, place
+from jitlab.host.placement import choose_core, place
 from jitlab.runner import affinity
 
 from tests.engine.test_cli import DATA

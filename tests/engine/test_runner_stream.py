@@ -11,7 +11,7 @@ from jitlab.core import protocol as P
 from jitlab.core.settings import make_settings
 from jitlab.core import session as S
 from jitlab.core.conductor import Conductor
-from jitlab.engine.driver import start_runner, kill
+from jitlab.host.driver import start_runner, kill
 
 from tests.engine.test_cli import DATA
 

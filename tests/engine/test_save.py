@@ -73,7 +73,7 @@ def test_export_of_data_dependent_control_flow_fails_in_one_line_naming_the_line
 
 def test_unscriptable_module_still_gets_its_trace_and_export(tmp_path):
     from jitlab.core.saving import report_text
-    from jitlab.engine.saving import save_module
+    from jitlab.host.saving import save_module
 
     report = save_module({"file": str(DATA / "unscriptable.py"), "device": "cpu"}, tmp_path)
     by_kind = {r["kind"]: r for r in report.results}
@@ -85,7 +85,7 @@ def test_unscriptable_module_still_gets_its_trace_and_export(tmp_path):
 
 def test_a_file_that_does_not_load_saves_nothing_and_says_why(tmp_path):
     from jitlab.core.saving import report_text
-    from jitlab.engine.saving import save_module
+    from jitlab.host.saving import save_module
 
     report = save_module({"file": str(DATA / "import_error.py"), "device": "cpu"}, tmp_path / "out")
     assert not report.ok and not report.results and report.error
@@ -102,7 +102,7 @@ def test_save_into_a_file_is_refused_before_measuring(tmp_path):
 
 
 def test_a_saved_file_that_gives_other_outputs_is_a_failure(tmp_path):
-    from jitlab.engine.saving import save_module
+    from jitlab.host.saving import save_module
 
     # Counter scales by a call count kept in a Python attribute: each saved form replays it differently.
     report = save_module({"file": str(DATA / "stateful_counter.py"), "device": "cpu"}, tmp_path)

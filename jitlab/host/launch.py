@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import jitlab
-from jitlab.engine import hangs
+from jitlab.host import hangs
 
 #: Environment variable naming the Python interpreter that has torch installed.
 PYTHON_ENV = "JITLAB_PYTHON"

@@ -1,7 +1,7 @@
 """The parent's end of one runner: bytes in, messages, garbage and exits out.
 
 Both front ends drive runners through this one class: the CLI's
-``subprocess`` driver (:mod:`jitlab.engine.driver`) and the app's ``QProcess``
+``subprocess`` driver (:mod:`jitlab.host.driver`) and the app's ``QProcess``
 wrapper (:mod:`jitlab.gui.runner_process`). It does no I/O of its own except
 the signals of the stop sequence, so the rules below hold identically in both:
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jitlab.core import saving
-from jitlab.engine.driver import kill, start_runner
+from jitlab.host.driver import kill, start_runner
 
 #: Scripting, tracing and exporting a module, then loading each file back, takes seconds;
 #: a module that takes longer than this to export is stopped.
@@ -20,7 +20,7 @@ def save_module(settings: dict[str, Any], folder: str | Path, python: str | None
 
     Raises
     ------
-    jitlab.engine.driver.RunnerStartError
+    jitlab.host.driver.RunnerStartError
         If the runner interpreter cannot be started.
     """
     proc = start_runner(python)
