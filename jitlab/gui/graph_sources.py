@@ -206,7 +206,7 @@ def _link_section(lines: list[str], start: int, end: int, mine: list[int],
             if current is not None:
                 defs[current] = (defs[current][0], "\n".join(body))
             current = m.group(1) if m else None
-            if m:
+            if m is not None and current is not None:
                 defs[current] = (i, "")
                 body = [line[len(f"with {current} = "):]]
             continue
@@ -305,7 +305,7 @@ def split_kernels(text: str) -> list[tuple[str, str, str]]:
         if close_at < 0:
             close_at = len(text)
         source = text[open_at + 3:close_at].strip("\n")
-        head = []
+        head: list[str] = []
         before = text[:m.start()].rstrip("\n").split("\n")
         while before and before[-1].startswith("#"):
             head.insert(0, before.pop())
@@ -356,8 +356,8 @@ def compiled_modules(graphs: dict[str, Any]) -> dict[str, str]:
     """Graph id (``0_forward``) → the text of the wrapper module Inductor generated for it."""
     code = graphs.get("code") or {}
     out: dict[str, str] = {}
-    for text in (code.get("forward"), code.get("backward")):
-        heads = list(_MODULE_HEAD.finditer(text or ""))
+    for text in (code.get("forward") or "", code.get("backward") or ""):
+        heads = list(_MODULE_HEAD.finditer(text))
         for k, m in enumerate(heads):
             end = heads[k + 1].start() if k + 1 < len(heads) else len(text)
             out[m.group(1)] = text[m.start():end].rstrip("\n")
