@@ -131,7 +131,8 @@ class Conductor:
     def load_command(self, variant: str) -> dict[str, Any]:
         """The ``load`` command that configures the runner of ``variant``."""
         keys = ("file", "target", "device", "mode", "warmup", "seed", "threads", "matmul_precision",
-                "cpu_fusion", "introspect", "trace_out", "iters", "pin_cpus", "pin_core")
+                "cpu_fusion", "introspect", "trace_out", "iters", "pin_cpus", "pin_core",
+                "compile_dynamic", "compile_fullgraph", "compile_cache")
         cfg = {k: self.settings.get(k) for k in keys}
         cfg["variant"] = variant
         return {"cmd": P.CMD_LOAD, **cfg}

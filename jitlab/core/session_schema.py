@@ -19,8 +19,9 @@ from typing import Any, Callable
 Check = Callable[[Any, str], None]
 
 STATUSES = ("ok", "failed", "timeout", "not_applicable", "stopped", "pending", "running")
-#: Variant names are identifiers: they become labels, legend entries and file names.
-VARIANT_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+#: Variant names are identifiers, with an optional ``:mode`` (``compile:reduce-overhead``): they become
+#: labels, legend entries and (colon replaced) file names.
+VARIANT_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}(:[a-z][a-z0-9-]{0,39})?")
 
 
 class SchemaError(ValueError):
@@ -200,6 +201,8 @@ SETTINGS = obj({
     "warmup": (False, OPT_INT), "timeout": (False, OPT_NUM), "schedule": (False, OPT_TEXT),
     "budget": (False, OPT_NUM), "precision": (False, OPT_NUM), "block": (False, OPT_INT),
     "seed": (False, OPT_INT), "threads": (False, OPT_INT), "trace_out": (False, OPT_TEXT),
+    "compile_dynamic": (False, OPT_TEXT), "compile_fullgraph": (False, optional(boolean)),
+    "compile_cache": (False, OPT_TEXT),
 })
 SCHEDULE = obj({"kind": (False, OPT_TEXT), "block": (False, OPT_INT),
                 "rounds": (False, list_of(TEXTS)), "notes": (False, TEXTS)})

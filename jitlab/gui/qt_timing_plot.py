@@ -44,7 +44,8 @@ COND = "cond"
 ROW_STRETCH = (3, 3, 2)
 #: Symbol of each variant's conditions curve: variants sampled in one round often read the same
 #: clock, and hollow symbols of different shapes stay apart where filled ones would hide each other.
-COND_SYMBOLS = {"eager": "o", "script": "s", "trace": "t", "compile": "d"}
+COND_SYMBOLS = {"eager": "o", "script": "s", "trace": "t", "compile": "d", "compile:reduce-overhead": "p",
+                "compile:max-autotune": "h", "compile:max-autotune-no-cudagraphs": "star"}
 X_LABEL = "measured iteration  (warm-up before 0)"
 #: Most outliers drawn at the top edge of a row, per variant.
 MAX_EDGE_POINTS = 2000
