@@ -30,6 +30,7 @@ from jitlab.core import message_check
 from jitlab.core import protocol as P
 from jitlab.core import session as S
 from jitlab.core import stats
+from jitlab.core.variants import uses_cudagraphs
 
 Command = tuple[str, dict[str, Any]]
 
@@ -311,7 +312,7 @@ class Conductor:
     def _on_built(self, variant: str, msg: dict) -> None:
         self._charge(variant)
         v = self._variant(variant)
-        for key in ("build_ms", "first_call_ms", "check", "peak_memory_bytes"):
+        for key in ("build_ms", "first_call_ms", "check", "peak_memory_bytes", "compile_time", "cudagraphs"):
             if key in msg:
                 v[key] = msg[key]
         v["warnings"].extend(msg.get("warnings", []))
@@ -363,8 +364,25 @@ class Conductor:
         self.state[variant] = FINISHING
         self._finish_queue.append(variant)
 
+    def _on_recompiled(self, variant: str, msg: dict) -> None:
+        """A recompile at iteration ``i``: recorded, and its iterations kept out of the statistics."""
+        v = self._variant(variant)
+        entry = {k: msg.get(k) for k in ("i", "warmup", "compile_id", "function", "file", "line", "reason",
+                                         "guard", "subject", "seconds")}
+        # Under CUDA graphs the new graph is warmed up, then recorded, on the two calls after it compiles.
+        span = 3 if uses_cudagraphs(variant) else 1
+        entry["excluded"] = list(range(int(msg["i"]), int(msg["i"]) + span))
+        v["recompiles"].append(entry)
+        where = "warm-up " if msg.get("warmup") else ""
+        kept = (f"iteration {msg['i']}" if span == 1 else f"iterations {msg['i']}-{msg['i'] + span - 1}")
+        v["notes"].append(f"{where}iteration {msg['i']}: Dynamo recompiled ({msg.get('reason') or 'reason unknown'})"
+                          + ("" if msg.get("warmup") else f"; {kept} kept out of the steady statistics"))
+        self.listener("recompiled", variant, entry)
+
     def _on_bye(self, variant: str, msg: dict) -> None:
         v = self._variant(variant)
+        if msg.get("cudagraphs") is not None:
+            v["cudagraphs"] = msg["cudagraphs"]
         if msg.get("peak_memory_bytes") is not None:
             v["peak_memory_bytes"] = msg["peak_memory_bytes"]
         v["warnings"].extend(w for w in msg.get("warnings", []) if w not in v["warnings"])

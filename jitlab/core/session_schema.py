@@ -127,6 +127,7 @@ LOCATION = optional(obj({"file": (False, OPT_TEXT), "line": (False, OPT_INT)}))
 ERROR = optional(obj({"message": (False, OPT_TEXT), "phase": (False, OPT_TEXT), "traceback": (False, OPT_TEXT),
                       "location": (False, LOCATION), "kind": (False, OPT_TEXT), "memory": (False, optional(obj({})))}))
 ITERATION = obj({"i": (False, OPT_INT), "fwd_ms": (True, number), "bwd_ms": (False, OPT_NUM),
+                 "recompile": (False, optional(boolean)),
                  "cpu_ms": (False, OPT_NUM), "warmup": (False, optional(boolean)), "round": (False, OPT_INT)})
 SUMMARY = optional(obj({}, values=_scalars_or_lists))
 STATS = optional(obj({"fwd": (False, SUMMARY), "bwd": (False, SUMMARY), "total": (False, SUMMARY)}))
@@ -166,6 +167,23 @@ SPEEDUP = optional(obj({"estimate": (False, OPT_NUM), "ci": (False, optional(lis
 RELIABILITY = optional(obj({"unreliable": (False, optional(boolean)), "causes": (False, TEXTS),
                             "variants": (False, TEXTS), "fix": (False, OPT_TEXT)}, values=scalar))
 
+COMPILE_TIME = optional(obj({
+    "first_call_ms": (False, OPT_NUM), "named_ms": (False, OPT_NUM), "cache": (False, OPT_TEXT),
+    "frames": (False, OPT_INT), "notes": (False, TEXTS), "torch": (False, OPT_TEXT),
+    "parts": (False, list_of(obj({"key": (True, text), "label": (False, OPT_TEXT), "ms": (True, number)}))),
+    "caches": (False, obj({}, values=obj({}, values=OPT_NUM))),
+}))
+RECOMPILE = obj({"i": (True, integer), "warmup": (False, optional(boolean)), "reason": (False, OPT_TEXT),
+                 "guard": (False, OPT_TEXT), "subject": (False, OPT_TEXT), "compile_id": (False, OPT_TEXT),
+                 "function": (False, OPT_TEXT), "file": (False, OPT_TEXT), "line": (False, OPT_INT),
+                 "seconds": (False, OPT_NUM), "excluded": (False, optional(list_of(integer)))})
+CUDAGRAPHS = optional(obj({
+    "mode": (False, OPT_TEXT), "device": (False, OPT_TEXT), "recorded": (False, OPT_INT), "notes": (False, TEXTS),
+    "graphs": (False, list_of(obj({"compile_id": (False, OPT_TEXT), "phase": (False, OPT_TEXT),
+                                   "used": (False, optional(boolean)), "reason": (False, OPT_TEXT)}))),
+    "skips": (False, list_of(obj({"compile_id": (False, OPT_TEXT), "reason": (False, OPT_TEXT)}))),
+}))
+
 VARIANT = obj({
     "status": (True, one_of(*STATUSES)),
     "error": (False, ERROR),
@@ -190,6 +208,9 @@ VARIANT = obj({
     "speedup_host_dependent": (False, optional(boolean)),
     "speedup_unreliable": (False, optional(boolean)),
     "reliability": (False, RELIABILITY),
+    "compile_time": (False, COMPILE_TIME),
+    "recompiles": (False, list_of(RECOMPILE)),
+    "cudagraphs": (False, CUDAGRAPHS),
 })
 DEVICE = obj({"kind": (False, OPT_TEXT), "id": (False, OPT_TEXT), "name": (False, OPT_TEXT),
               "index": (False, OPT_INT)})

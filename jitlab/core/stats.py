@@ -43,13 +43,19 @@ def total_ms(fwd: float, bwd: float | None) -> float:
     return fwd + (bwd or 0.0)
 
 
+def steady(it: dict) -> bool:
+    """Whether an iteration counts: not warm-up, and not slowed by a recompile (see
+    :func:`jitlab.core.session.mark_recompiles`)."""
+    return not it.get("warmup") and not it.get("recompile")
+
+
 def phase_stats(iterations: Sequence[dict]) -> dict:
     """Summaries of ``fwd``, ``bwd`` and ``total`` over steady iterations."""
-    steady = [it for it in iterations if not it.get("warmup")]
+    steady_its = [it for it in iterations if steady(it)]
     return {
-        "fwd": summarize(it["fwd_ms"] for it in steady),
-        "bwd": summarize(it.get("bwd_ms") for it in steady),
-        "total": summarize(total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in steady),
+        "fwd": summarize(it["fwd_ms"] for it in steady_its),
+        "bwd": summarize(it.get("bwd_ms") for it in steady_its),
+        "total": summarize(total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in steady_its),
     }
 
 
@@ -57,7 +63,7 @@ def block_medians(iterations: Sequence[dict]) -> dict[int, float]:
     """Median total time of each round's block, keyed by round number."""
     by_round: dict[int, list[float]] = {}
     for it in iterations:
-        if it.get("warmup") or it.get("round") is None:
+        if not steady(it) or it.get("round") is None:
             continue
         by_round.setdefault(int(it["round"]), []).append(total_ms(it["fwd_ms"], it.get("bwd_ms")))
     return {r: float(np.median(v)) for r, v in sorted(by_round.items())}

@@ -27,6 +27,7 @@ from jitlab.gui import conditions as C
 from jitlab.gui.chart_style import IterationAxis, robust_upper, set_label, set_title, style_plot
 from jitlab.gui.colors import WARMUP_BRUSH, variant_color, variant_qcolor
 from jitlab.gui.qt_speedup_plot import QtSpeedupPlot
+from jitlab.gui.recompile_marks import RecompileMarks
 from jitlab.gui.run_model import RunModel
 from jitlab.gui.throttle import ThrottledRedraw
 
@@ -126,6 +127,7 @@ class QtTimingPlot(QWidget):
             region, line = _add_overlays(plot)
             self.plots[phase], self.regions[phase], self.cursor_lines[phase] = plot, region, line
         self.plots["bwd"].setXLink(self.plots["fwd"])
+        self.recompile_marks = RecompileMarks(self.plots)
         self.x_label = X_LABEL
         set_label(self.plots["bwd"], "bottom", X_LABEL)
         self._build_conditions_plot()
@@ -179,6 +181,7 @@ class QtTimingPlot(QWidget):
             for phase, y in (("fwd", series.fwd), ("bwd", series.bwd)):
                 _set(curves[phase], x, y[meas])
                 _set(curves[phase + WARM], xw, y[:lead])
+        self.recompile_marks.update(self.model)
         self._update_backward_title()
         self._update_warmup()
         self._apply_robust_y()
@@ -220,6 +223,7 @@ class QtTimingPlot(QWidget):
             for key, item in curves.items():
                 self.plots[key[:3]].removeItem(item)
         self.legend.clear()
+        self.recompile_marks.clear()
         self.curves, self._symbols, self._warm_unbounded = {}, {}, set()
         for name in self.model.variants:
             color = variant_color(name)

@@ -97,8 +97,9 @@ class Harness:
         #: Called before every step, outside the timed region (a compile variant under CUDA graphs
         #: marks a new step there, see :func:`jitlab.runner.compile_modes.mark_step`).
         self.before_step: Callable[[], None] | None = None
-        #: Called with the iteration's index after every step of :meth:`run` (recompile watch).
-        self.after_step: Callable[[int], None] | None = None
+        #: Called with the iteration's index and warm-up flag after every step of :meth:`run`
+        #: (the recompile watch of a compile variant).
+        self.after_step: Callable[[int, bool], None] | None = None
         #: Drop the previous output before a step: under CUDA graphs it lives in memory the next
         #: replay overwrites, so nothing may hold it across steps.
         self.release_outputs = False
@@ -216,7 +217,7 @@ class Harness:
                     break  # the parent stopped the run: keep what was measured
                 fwd, bwd, cpu = self.step_with_cpu()
                 if self.after_step is not None:
-                    self.after_step(self.next_index)
+                    self.after_step(self.next_index, warmup)
                 results.append((fwd, bwd))
                 batch.fwd_ms.append(fwd)
                 batch.bwd_ms.append(bwd)

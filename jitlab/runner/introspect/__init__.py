@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from jitlab.core.variants import is_compile
 from jitlab.runner.introspect.limits import attempt, jsonable
 
 
@@ -67,7 +68,7 @@ def _collect(runner: Any, notes: list[str], result: dict[str, Any]) -> None:
             graphs = torchscript.collect(runner.fn, train, runner.device, bool(cfg.get("cpu_fusion")), notes)
             result["graphs"] = graphs
             generated = [g["kernel_name"] for g in graphs["fusion_groups"] if g.get("kernel_name")]
-    elif variant == "compile":
+    elif is_compile(variant):
         from jitlab.runner.introspect import compiled
 
         with attempt(notes, "the compiled graphs"):
@@ -90,7 +91,7 @@ def _collect(runner: Any, notes: list[str], result: dict[str, Any]) -> None:
     if variant in ("script", "trace") and graphs and kernels:
         with attempt(notes, "the link between fusion groups and profiled kernels"):
             _link_nnc(graphs, kernels, notes)
-    if variant == "compile" and graphs is not None:
+    if is_compile(variant) and graphs is not None:
         t2 = time.perf_counter()
         _explain_into(graphs, runner, train, fallback, notes)
         timing["explain"] = _ms_since(t2)
