@@ -169,6 +169,7 @@ RELIABILITY = optional(obj({"unreliable": (False, optional(boolean)), "causes": 
 
 COMPILE_TIME = optional(obj({
     "first_call_ms": (False, OPT_NUM), "named_ms": (False, OPT_NUM), "cache": (False, OPT_TEXT),
+    "cache_dir": (False, OPT_TEXT),
     "frames": (False, OPT_INT), "notes": (False, TEXTS), "torch": (False, OPT_TEXT),
     "parts": (False, list_of(obj({"key": (True, text), "label": (False, OPT_TEXT), "ms": (True, number)}))),
     "caches": (False, obj({}, values=obj({}, values=OPT_NUM))),

@@ -161,6 +161,10 @@ class QtCompileView(QWidget):
             return
         self._fill_recompiles(rec)
         self._fill_cudagraphs(rec)
+        self.tabs.setTabText(1, f"Recompiles ({self.recompiles.rowCount()})")
+        cg = rec.get("cudagraphs") or {}
+        used = sum(1 for x in cg.get("graphs") or [] if x.get("used"))
+        self.tabs.setTabText(3, f"CUDA graphs ({used}/{len(cg.get('graphs') or [])})" if cg else "CUDA graphs")
         if not self.graphs:
             self._set_header("", G.absent_note(rec, self.variant, "compile information"))
             return
@@ -222,9 +226,6 @@ class QtCompileView(QWidget):
         self.tabs.setTabText(0, f"Graph breaks ({len(g.get('break_reasons') or [])})")
         self.tabs.setTabText(1, f"Recompiles ({'?' if rec_list is None else len(rec_list)})")
         self.tabs.setTabText(2, f"Compilations ({len(g.get('compile_metrics') or [])})")
-        cg = rec.get("cudagraphs") or {}
-        used = sum(1 for x in cg.get("graphs") or [] if x.get("used"))
-        self.tabs.setTabText(3, f"CUDA graphs ({used}/{len(cg.get('graphs') or [])})" if cg else "CUDA graphs")
 
     @staticmethod
     def _add_row(table: QTableWidget, cells: list[str], tip: str = "", where: tuple | None = None) -> None:

@@ -10,10 +10,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from jitlab.gui.colors import variant_color
-from jitlab.gui.series import Series
+from jitlab.gui.series import VariantSeries
 
 
-def plot_x(series: Series, iteration: int) -> float | None:
+def plot_x(series: VariantSeries, iteration: int) -> float | None:
     """Where iteration ``iteration`` sits on the plot's x axis (measured iterations from 0, the leading
     warm-up before 0); a warm-up iteration inside the run sits just before the next measured one."""
     index = series.index
@@ -41,6 +41,7 @@ class RecompileMarks:
         self.plots = plots
         self.items: list[tuple[str, pg.InfiniteLine]] = []
         self._drawn: tuple = ()
+        self._width = 1.0
         #: ``(variant, iteration, x, text)`` of each drawn mark, for the views' tests and readouts.
         self.marks: list[tuple[str, int, float, str]] = []
 
@@ -52,10 +53,12 @@ class RecompileMarks:
     def update(self, model: Any) -> None:
         """Draw a line per recompile of every variant in ``model`` (a :class:`RunModel`)."""
         marks = []
+        self._width = 1.0
         for name in model.variants:
             series = model.series.get(name)
             if series is None:
                 continue
+            self._width = max(self._width, float(series.measured_count))
             for entry in list(model.record(name).get("recompiles") or []):
                 x = plot_x(series, int(entry["i"]))
                 if x is not None:
@@ -67,12 +70,14 @@ class RecompileMarks:
         self._drawn, self.marks = key, marks
         for name, _i, x, text in marks:
             pen = pg.mkPen(variant_color(name), width=1.5, style=Qt.PenStyle.DashLine)
+            # the label reads away from the plot's nearer edge, so that it is not cut off
+            side = 1 if x > self._width / 2 else 0
             for phase in self.plots:
                 labelled = phase == "fwd"
                 line = pg.InfiniteLine(pos=x, angle=90, movable=False, pen=pen,
                                        label=text if labelled else None,
                                        labelOpts={"position": 0.92, "color": variant_color(name), "movable": False,
-                                                  "anchors": [(0, 0), (0, 0)], "fill": (255, 255, 255, 220)}
+                                                  "anchors": [(side, 0), (side, 0)], "fill": (255, 255, 255, 220)}
                                        if labelled else None)
                 line.setZValue(15)
                 self.plots[phase].addItem(line, ignoreBounds=True)

@@ -59,6 +59,8 @@ class FirstCall:
     def breakdown(self, first_call_ms: float, cache: dict[str, Any]) -> dict[str, Any]:
         """The parts of ``first_call_ms`` (JSON-ready) for the session's ``compile_time``."""
         out: dict[str, Any] = {"first_call_ms": first_call_ms, "cache": cache.get("cache"),
+                               # a cold cache's folder, removed when the runner ends
+                               "cache_dir": cache.get("dir") if cache.get("cache") == "cold" else None,
                                "parts": [], "caches": {}, "frames": 0, "notes": [],
                                "torch": torch.__version__}
         if self.error:
