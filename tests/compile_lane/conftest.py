@@ -23,9 +23,9 @@ HAS_CXX = any(shutil.which(c) for c in (os.environ.get("CXX", ""), "g++", "c++",
 needs_cxx = pytest.mark.skipif(not HAS_CXX, reason="Inductor needs a C++ compiler on CPU")
 
 
-def jitlab(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """``python -m jitlab ARGS`` in this checkout."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def jitlab(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python -m jitlab ARGS`` in this checkout (``env``: variables to add)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), **(env or {}))
     proc = subprocess.run([sys.executable, "-m", "jitlab", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=600, env=env)
     if check:
