@@ -30,8 +30,8 @@ def plot_x(series: VariantSeries, iteration: int) -> float | None:
 
 
 def label_text(variant: str, entry: dict[str, Any]) -> str:
-    """``compile recompiled: `self.scale` changed from 1 to 2``."""
-    return f"{variant} recompiled: {entry.get('reason') or 'reason not recorded'}"
+    """``compile recompiled:`` and, on a second line (narrow plots), ```self.scale` changed from 1 to 2``."""
+    return f"{variant} recompiled:\n{entry.get('reason') or 'reason not recorded'}"
 
 
 class RecompileMarks:

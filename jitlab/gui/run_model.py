@@ -230,6 +230,9 @@ class RunModel(QObject):
             self.sig_device_sampled.emit(variant)
         elif event == "round":
             self.sig_stats_changed.emit()
+        elif event == "recompiled" and variant in self.series:
+            # the timing plot draws the recompile's mark from the record on its next redraw
+            self.sig_iterations_added.emit(variant)
 
     def finish_run(self, session: dict[str, Any]) -> None:
         """The run ended; its session is final."""

@@ -57,7 +57,7 @@ def test_the_recompile_is_marked_on_the_timing_plot(qtbot, recompile_run, shots)
     # at the measured position of that iteration: after the measured iterations before it
     its = session["variants"]["compile"]["iterations"]
     assert x == sum(1 for it in its if not it["warmup"] and it["i"] < CHANGE_AFTER)
-    assert text == "compile recompiled: `self.scale` changed from 1 to 2"
+    assert text == "compile recompiled:\n`self.scale` changed from 1 to 2"
     lines = [item for phase, item in plot.recompile_marks.items]
     assert len(lines) == 2 and all(line.value() == x for line in lines)  # forward and backward rows
     assert lines[0].label.toPlainText() == text

@@ -129,4 +129,9 @@ def _explain_into(graphs: dict[str, Any], runner: Any, train: bool, fallback: di
     if tried.failed and fallback:
         graphs.update(fallback)
         notes.append("graph and break counts come from Dynamo's counters, without the lines of the breaks")
-    notes.extend(compiled.summary_notes(graphs))
+    watched = getattr(getattr(runner, "watch", None), "found", None)
+    for note in compiled.summary_notes(graphs):
+        # The recompile watch already said each recompile, at its iteration and in plain words.
+        if watched and note.startswith("Dynamo recompiled"):
+            continue
+        notes.append(note)
