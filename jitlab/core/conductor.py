@@ -370,7 +370,9 @@ class Conductor:
         entry = {k: msg.get(k) for k in ("i", "warmup", "compile_id", "function", "file", "line", "reason",
                                          "guard", "subject", "seconds")}
         # Under CUDA graphs the new graph is warmed up, then recorded, on the two calls after it compiles.
-        span = 3 if uses_cudagraphs(variant) else 1
+        dev = self.session["env"].get("device")
+        kind = str((dev.get("kind") if isinstance(dev, dict) else None) or self.settings.get("device") or "")
+        span = 3 if uses_cudagraphs(variant) and kind.startswith("cuda") else 1
         entry["excluded"] = list(range(int(msg["i"]), int(msg["i"]) + span))
         v["recompiles"].append(entry)
         where = "warm-up " if msg.get("warmup") else ""
