@@ -53,7 +53,11 @@ class RecompileMarks:
     def update(self, model: Any) -> None:
         """Draw a line per recompile of every variant in ``model`` (a :class:`RunModel`)."""
         marks = []
-        self._width = 1.0
+        # the run's planned length, not what has arrived: a label placed mid-run must still fit at the end
+        try:
+            self._width = float(model.settings.get("iters") or 1)
+        except (TypeError, ValueError):
+            self._width = 1.0
         for name in model.variants:
             series = model.series.get(name)
             if series is None:
