@@ -108,10 +108,16 @@ class Watch:
 
     def _report(self, index: int, warmup: bool, m: Any) -> None:
         raw = getattr(m, "recompile_reason", None) if m is not None else None
-        if raw is None:
+        compile_id = str(getattr(m, "compile_id", "") or "")
+        first_of_frame = bool(re.search(r"\d+/0\b", compile_id)) and raw is None
+        if raw is None and not first_of_frame:
             raw = _guard_failure_fallback()
         plain = guards.describe(raw, self._read, self._self)
-        if raw is None:
+        if first_of_frame:
+            # Not a guard failure: code Dynamo had not met before (a branch first taken here).
+            plain["text"] = (f"Dynamo compiled a frame first reached at this iteration "
+                             f"({getattr(m, 'co_name', None) or 'unknown function'})")
+        elif raw is None:
             plain["text"] = (f"Dynamo compiled again; the failed guard is not available on torch "
                              f"{torch.__version__}")
         seconds = getattr(m, "entire_frame_compile_time_s", None) if m is not None else None

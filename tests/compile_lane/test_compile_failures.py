@@ -71,3 +71,20 @@ def test_the_harness_marks_each_step_and_holds_no_previous_output():
     assert calls == [None, None, None]  # the previous output was dropped before every step
     assert seen == [(0, True), (1, True), (2, True)]
     assert all(p.grad is None for p in layer.parameters())  # gradients set to None, not zeroed
+
+
+def test_a_frame_first_met_late_is_not_called_a_recompile():
+    from types import SimpleNamespace
+
+    sent = []
+    layer = torch.nn.Linear(2, 2)
+    watch = recompiles.Watch(layer, (torch.ones(2),), send=sent.append)
+    # what Dynamo records for a frame it compiles for the first time (compile id N/0, no reason)
+    record = SimpleNamespace(compile_id="3/0", recompile_reason=None, co_name="helper", co_filename="/x/m.py",
+                             co_firstlineno=4, entire_frame_compile_time_s=0.5, is_forward=True)
+    watch._report(7, False, record)
+    assert sent[-1]["reason"] == "Dynamo compiled a frame first reached at this iteration (helper)"
+    assert sent[-1]["i"] == 7 and sent[-1]["t"] == "recompiled"
+    # a recompile whose record has no reason (and no guard_failures entry) on this torch says so
+    watch._report(8, False, SimpleNamespace(compile_id="0/2", recompile_reason=None))
+    assert sent[-1]["reason"] == f"Dynamo compiled again; the failed guard is not available on torch {torch.__version__}"
