@@ -231,8 +231,10 @@ class RunModel(QObject):
         elif event == "round":
             self.sig_stats_changed.emit()
         elif event == "recompiled" and variant in self.series:
-            # the timing plot draws the recompile's mark from the record on its next redraw
+            # live figures leave its iterations out as the session will; the plot draws its mark
+            self.series[variant].exclude(payload.get("excluded") or [payload["i"]])
             self.sig_iterations_added.emit(variant)
+            self.sig_stats_changed.emit()
 
     def finish_run(self, session: dict[str, Any]) -> None:
         """The run ended; its session is final."""

@@ -134,3 +134,14 @@ def test_the_app_draws_the_recompiled_session(recompile_run, tmp_path):
     png = tmp_path / "window.png"
     jitlab(str(out), "--screenshot", str(png))
     assert png.stat().st_size > 10_000
+
+
+def test_live_figures_leave_the_recompile_out(recompile_run):
+    _out, session = recompile_run
+    model = RunModel()
+    model.show_session(session)
+    series = model.series["compile"]
+    assert series.excluded == {CHANGE_AFTER}
+    live = series.summary()["total"]
+    assert live["n"] == session["variants"]["compile"]["stats"]["total"]["n"]
+    assert abs(live["median"] - session["variants"]["compile"]["stats"]["total"]["median"]) < 1e-9
