@@ -291,8 +291,9 @@ def view_compile(name: str, v: dict[str, Any]) -> tuple[str, bool]:
         if len(reason) > 6:
             lines.append("    ...")
     rec = g.get("recompiles")
-    lines.append(f"recompiles: {'unknown' if rec is None else len(rec)}")
-    for r in rec or []:
+    lines.append(f"recompiles: {'unknown' if rec is None else len(rec)}"
+                 + (" (listed above at their iterations)" if v.get("recompiles") else ""))
+    for r in ([] if v.get("recompiles") else rec or []):
         lines.append(f"  {r.get('compile_id')} {r.get('function')} ({r.get('file')}:{r.get('line')}): "
                      f"{r.get('reason') or 'reason not recorded'}")
     for cg in g.get("compiled_graphs") or []:

@@ -24,6 +24,12 @@ _CALLERS = ("torch._inductor.cudagraph_utils", "torch._inductor.output_code", "t
 _NAME = "log_cudagraph_skip_and_bump_counter"
 
 
+def _records() -> list[Any]:
+    from torch._dynamo.utils import get_compilation_metrics
+
+    return list(get_compilation_metrics())
+
+
 def _current_compile_id() -> str | None:
     try:
         from torch._guards import CompileContext
@@ -42,6 +48,9 @@ class Recorder:
         self.device = device
         self.skips: list[dict[str, Any]] = []
         self.hooked: list[str] = []
+        #: The compilation records of the measured run, fixed by :meth:`freeze` before introspection
+        #: (whose ``torch._dynamo.explain`` traces the module again and adds records of its own).
+        self.frozen: list[Any] | None = None
         self.active = uses_cudagraphs(variant)
         if self.active:
             self._install()
@@ -68,6 +77,14 @@ class Recorder:
         record._jitlab_recording = True  # type: ignore[attr-defined]
         return record
 
+    def freeze(self) -> None:
+        """Keep only the compilations made so far in the report."""
+        if self.active and self.frozen is None:
+            try:
+                self.frozen = list(_records())
+            except Exception:  # noqa: BLE001 - report() says the records are unavailable
+                self.frozen = None
+
     def report(self) -> dict[str, Any] | None:
         """``{mode, device, graphs: [{compile_id, phase, used, reason}], skips, recorded, notes}``."""
         if not self.active:
@@ -76,15 +93,13 @@ class Recorder:
         on_cuda = self.device.type == "cuda"
         graphs = []
         try:
-            from torch._dynamo.utils import get_compilation_metrics
-
-            records = list(get_compilation_metrics())
+            records = self.frozen if self.frozen is not None else _records()
         except Exception as exc:  # noqa: BLE001
             records = []
             notes.append(f"compiled graphs not listed: not available on torch {torch.__version__} ({exc})")
         for m in records:
-            if getattr(m, "is_runtime", False):
-                continue
+            if getattr(m, "is_runtime", False) or getattr(m, "graph_op_count", None) == 0:
+                continue  # a runtime record, or a frame with no graph for Inductor (nothing to capture)
             cid = str(getattr(m, "compile_id", "") or "")
             phase = "bwd" if getattr(m, "is_forward", True) is False else "fwd"
             reasons = [s["reason"] for s in self.skips if s["compile_id"] == cid]

@@ -327,6 +327,8 @@ class Runner:
 
         if self.harness is not None:
             self.harness.after_step = None  # explain() resets Dynamo: what compiles next is not a recompile
+        if self.cudagraphs is not None:
+            self.cudagraphs.freeze()
         self.ch.status("introspecting", "recording graphs and kernels")
         result = introspect.collect(self)
         self.ch.send({"t": P.INTROSPECTED, **result})

@@ -35,12 +35,13 @@ def jitlab(*args: str, check: bool = True, env: dict[str, str] | None = None) ->
 
 @pytest.fixture(scope="session")
 def modes_run(tmp_path_factory) -> tuple[Path, dict, str]:
-    """eager and the four compile modes of the pointwise layer, inference mode (one graph each)."""
+    """eager and the four compile modes of the pointwise layer, inference mode (one graph each), with
+    introspection (which traces the module again: none of it may count as the run's compilations)."""
     if not HAS_CXX:
         pytest.skip("Inductor needs a C++ compiler on CPU")
     out = tmp_path_factory.mktemp("modes") / "session.json"
     proc = jitlab("run", str(DATA / "pointwise.py"), "--variants", ",".join(("eager", *MODES)), "--mode", "infer",
-                  "--iters", "3", "--warmup", "2", "--no-device-time", "--no-introspect", "--out", str(out),
+                  "--iters", "3", "--warmup", "2", "--no-device-time", "--out", str(out),
                   "-q", "--timeout", "300", "--device", "cpu")
     return out, S.load(out), proc.stdout
 

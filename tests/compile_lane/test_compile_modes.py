@@ -19,6 +19,7 @@ def test_every_mode_runs_in_its_own_runner(modes_run):
         assert v["check"]["ok"], name
         assert v["stats"]["total"]["n"] == 3
         assert v["speedup_vs_eager"] is not None
+        assert v["graphs"]["kernel_names"], name  # introspection read each mode's generated code
     # the colon names reach the table as they are
     for name in MODES:
         assert name in stdout
@@ -39,6 +40,8 @@ def test_modes_that_need_cuda_say_what_they_skipped(modes_run):
         assert cg["mode"] == name.split(":")[1] and cg["device"] == "cpu"
         assert cg["graphs"], name
         assert all(not g["used"] and g["reason"].startswith("the device is CPU") for g in cg["graphs"])
+        # one inference graph, compiled once: introspection's own tracing is not listed
+        assert [(g["compile_id"], g["phase"]) for g in cg["graphs"]] == [("0/0", "fwd")], cg["graphs"]
     assert session["variants"]["compile"]["cudagraphs"] is None
 
 
