@@ -24,6 +24,7 @@ H100_LSTM = ROOT / "benchmarks" / "results" / "h100-lstm" / "lstm-h100-session.j
 H200_CONV2D = ROOT / "benchmarks" / "results" / "h200-device-time" / "conv2d-session.json"
 H200_LSTM = ROOT / "benchmarks" / "results" / "h200-device-time" / "lstm-session.json"
 H100_GATED = ROOT / "tests" / "views" / "data" / "gated_h100.json"
+COMPILE_LANE = ROOT / "tests" / "compile_lane" / "data"
 RUN_PAIR = [ROOT / "tests" / "views" / "data" / "gated_run1_cpu.json",
             ROOT / "tests" / "views" / "data" / "gated_run2_cpu.json"]
 
@@ -43,6 +44,11 @@ SHOTS = {
                         "the time of each source line beside the kernels, from a CPU run with torch.compile"),
     "compile-gated-h100": ([str(H100_GATED), "--tab", "compile"], "torch.compile's graphs and code"),
     "runs-compare": ([str(RUN_PAIR[1]), "--tab", "runs"], "the Runs list with two saved runs"),
+    "recompile-timing": ([str(COMPILE_LANE / "scale_changes.py"), "--run", "--variants", "compile", "--iters", "60",
+                          "--warmup", "2"], "a recompile marked at its iteration on the timing plot"),
+    "compile-modes-cpu": ([str(COMPILE_LANE / "pointwise.py"), "--run", "--variants",
+                           "eager,compile,compile:reduce-overhead", "--mode", "infer", "--iters", "20", "--tab",
+                           "compile"], "the compile modes on a CPU: first-call breakdown, mode picker"),
 }
 
 

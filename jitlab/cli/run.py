@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
                "  jitlab run                                  the bundled Conv2d example\n"
                "  jitlab run layer.py --device cuda --variants eager,script,trace,compile\n"
+               "  jitlab run layer.py --device cuda --variants eager,compile,compile:reduce-overhead\n"
                "  jitlab run layer.py --target small --mode infer --iters 500 --out s.json\n"
                "  jitlab run layer.py --precision 0.02 --budget 120   stop once speedups are known to +/-2%",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -64,6 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "2,3 pins every runner on any device. Linux only")
     p.add_argument("--cpu-fusion", action="store_true",
                    help="diagnostic: let NNC fuse on CPU through its interpreter (timings become diagnostic)")
+    p.add_argument("--dynamic", choices=("auto", "true", "false"), default=DEFAULTS["compile_dynamic"],
+                   help="torch.compile's dynamic= for every compile variant: auto (torch's default: static, "
+                        "dynamic after a shape change), true or false (default: %(default)s)")
+    p.add_argument("--fullgraph", action="store_true",
+                   help="torch.compile(fullgraph=True): a graph break fails the compile variants")
+    p.add_argument("--compile-cache", choices=("cold", "warm"), default=DEFAULTS["compile_cache"],
+                   help="cold (default): every compile variant compiles with its own empty Inductor and Triton "
+                        "cache, so first calls compare run to run; warm: your caches, where a first call may be "
+                        "a cache hit")
     p.add_argument("--no-introspect", action="store_true", help="skip graphs and kernel lists")
     p.add_argument("--no-device-time", action="store_true",
                    help="no sampled blocks: skip device-busy time (on a CPU: time inside operators) per phase")
@@ -149,6 +159,7 @@ def run_main(argv: list[str]) -> int:
             # Resolved here: a module that calls os.chdir() must not move the traces.
             trace_out=str(Path(args.trace_out).resolve()) if args.trace_out else None,
             pin_cpus=args.pin_cpus, device_time=not args.no_device_time,
+            compile_dynamic=args.dynamic, compile_fullgraph=args.fullgraph, compile_cache=args.compile_cache,
         )
         place(settings)
     except InputError as exc:

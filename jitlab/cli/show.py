@@ -16,16 +16,18 @@ from jitlab.cli.text import clean
 from jitlab.core import lines as L
 from jitlab.core import session as S
 from jitlab.core.absent import absent_block
+from jitlab.core import compile_report
+from jitlab.core.variants import COMPILE_VARIANTS
 
 WHATS = ("summary", "graph", "code", "optimized", "fusion", "kernels", "compile", "lines")
 #: Variants that can have something to show for each view.
 APPLIES = {
-    "graph": ("script", "trace", "compile"),
-    "code": ("script", "trace", "compile"),
+    "graph": ("script", "trace", *COMPILE_VARIANTS),
+    "code": ("script", "trace", *COMPILE_VARIANTS),
     "optimized": ("script", "trace"),
-    "fusion": ("script", "trace", "compile"),
-    "compile": ("compile",),
-    "lines": ("script", "trace", "compile"),
+    "fusion": ("script", "trace", *COMPILE_VARIANTS),
+    "compile": COMPILE_VARIANTS,
+    "lines": ("script", "trace", *COMPILE_VARIANTS),
 }
 
 
@@ -41,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  optimized  the graphs TorchScript's executor optimized, forward and backward\n"
                "  fusion     fusion groups: ops, subgraph, kernel name, NNC IR, CUDA source\n"
                "  kernels    the kernels (CPU: top-level ops) per profiled iteration\n"
-               "  compile    graph count, graph breaks with file:line, recompiles, kernel names\n"
+               "  compile    where the first call's time went, graph breaks with file:line, recompiles at\n"
+               "             their iteration, CUDA graphs used or skipped, kernel names\n"
                "  lines      time per source line of the module, from the kernels each line's ops ran in\n"
                "\nexamples:\n"
                "  jitlab show s.json\n"
@@ -275,9 +278,14 @@ def _fit(text: str, width: int) -> str:
 
 def view_compile(name: str, v: dict[str, Any]) -> tuple[str, bool]:
     g = v.get("graphs")
+    timeline = (compile_report.breakdown_lines(v) + compile_report.cudagraph_lines(v)
+                + ((["recompiles while it ran:"] + compile_report.recompile_lines(v)) if v.get("recompiles") else []))
     if not g or "graph_count" not in g:
+        if timeline:
+            return "\n".join([_header(name, "torch.compile"), *timeline,
+                               "(no graphs recorded: the run skipped introspection or it failed)"]), True
         return _missing(name, v, "compile information")
-    lines = [_header(name, "torch.compile"),
+    lines = [_header(name, "torch.compile"), *timeline,
              f"Dynamo graphs: {g.get('graph_count')}   graph breaks: {g.get('graph_break_count')}"]
     for i, br in enumerate(g.get("break_reasons") or []):
         where = f"{br.get('file')}:{br.get('line')}" if br.get("file") else "(location unknown)"
@@ -287,8 +295,9 @@ def view_compile(name: str, v: dict[str, Any]) -> tuple[str, bool]:
         if len(reason) > 6:
             lines.append("    ...")
     rec = g.get("recompiles")
-    lines.append(f"recompiles: {'unknown' if rec is None else len(rec)}")
-    for r in rec or []:
+    lines.append(f"recompiles: {'unknown' if rec is None else len(rec)}"
+                 + (" (listed above at their iterations)" if v.get("recompiles") else ""))
+    for r in ([] if v.get("recompiles") else rec or []):
         lines.append(f"  {r.get('compile_id')} {r.get('function')} ({r.get('file')}:{r.get('line')}): "
                      f"{r.get('reason') or 'reason not recorded'}")
     for cg in g.get("compiled_graphs") or []:

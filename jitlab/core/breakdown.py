@@ -136,7 +136,7 @@ def _iteration_cpu(v: dict[str, Any]) -> list[tuple[float, float]]:
     """``(wall, cpu)`` of every steady iteration that recorded its CPU time."""
     out = []
     for it in v.get("iterations") or []:
-        if it.get("warmup") or it.get("cpu_ms") is None:
+        if not stats.steady(it) or it.get("cpu_ms") is None:
             continue
         out.append((stats.total_ms(it["fwd_ms"], it.get("bwd_ms")), float(it["cpu_ms"])))
     return out

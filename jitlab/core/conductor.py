@@ -31,6 +31,7 @@ from jitlab.core import protocol as P
 from jitlab.core import session as S
 from jitlab.core import stats
 from jitlab.core.session_types import error_from_message, error_record
+from jitlab.core.variants import uses_cudagraphs
 
 Command = tuple[str, dict[str, Any]]
 
@@ -132,7 +133,8 @@ class Conductor:
     def load_command(self, variant: str) -> dict[str, Any]:
         """The ``load`` command that configures the runner of ``variant``."""
         keys = ("file", "target", "device", "mode", "warmup", "seed", "threads", "matmul_precision",
-                "cpu_fusion", "introspect", "trace_out", "iters", "pin_cpus", "pin_core")
+                "cpu_fusion", "introspect", "trace_out", "iters", "pin_cpus", "pin_core",
+                "compile_dynamic", "compile_fullgraph", "compile_cache")
         cfg = {k: self.settings.get(k) for k in keys}
         cfg["variant"] = variant
         return {"cmd": P.CMD_LOAD, **cfg}
@@ -302,7 +304,7 @@ class Conductor:
     def _on_built(self, variant: str, msg: dict) -> None:
         self._charge(variant)
         v = self._variant(variant)
-        for key in ("build_ms", "first_call_ms", "check", "peak_memory_bytes"):
+        for key in ("build_ms", "first_call_ms", "check", "peak_memory_bytes", "compile_time", "cudagraphs"):
             if key in msg:
                 v[key] = msg[key]
         v["warnings"].extend(msg.get("warnings", []))
@@ -354,8 +356,27 @@ class Conductor:
         self.state[variant] = FINISHING
         self._finish_queue.append(variant)
 
+    def _on_recompiled(self, variant: str, msg: dict) -> None:
+        """A recompile at iteration ``i``: recorded, and its iterations kept out of the statistics."""
+        v = self._variant(variant)
+        entry = {k: msg.get(k) for k in ("i", "warmup", "compile_id", "function", "file", "line", "reason",
+                                         "guard", "subject", "seconds")}
+        # Under CUDA graphs the new graph is warmed up, then recorded, on the two calls after it compiles.
+        dev = self.session["env"].get("device")
+        kind = str((dev.get("kind") if isinstance(dev, dict) else None) or self.settings.get("device") or "")
+        span = 3 if uses_cudagraphs(variant) and kind.startswith("cuda") else 1
+        entry["excluded"] = list(range(int(msg["i"]), int(msg["i"]) + span))
+        v["recompiles"].append(entry)
+        where = "warm-up " if msg.get("warmup") else ""
+        kept = (f"iteration {msg['i']}" if span == 1 else f"iterations {msg['i']}-{msg['i'] + span - 1}")
+        v["notes"].append(f"{where}iteration {msg['i']}: Dynamo recompiled ({msg.get('reason') or 'reason unknown'})"
+                          + ("" if msg.get("warmup") else f"; {kept} kept out of the steady statistics"))
+        self.listener("recompiled", variant, entry)
+
     def _on_bye(self, variant: str, msg: dict) -> None:
         v = self._variant(variant)
+        if msg.get("cudagraphs") is not None:
+            v["cudagraphs"] = msg["cudagraphs"]
         if msg.get("peak_memory_bytes") is not None:
             v["peak_memory_bytes"] = msg["peak_memory_bytes"]
         v["warnings"].extend(w for w in msg.get("warnings", []) if w not in v["warnings"])

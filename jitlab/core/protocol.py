@@ -11,7 +11,8 @@ Runner lifecycle, driven by the parent::
     probe {file}       -> targets    {file, targets, modules}
     devices            -> devices    {devices}
     load {config}      -> loaded     {target, script_module, ...}
-    build              -> built      {build_ms, first_call_ms, est_iter_ms, check, ...}
+    build              -> built      {build_ms, first_call_ms, est_iter_ms, check, ...;
+                                      compile variants: compile_time, cudagraphs, compile_cache}
                           (iters messages for the warm-up stream first)
     run {n, round, resume}
                        -> block      {round, n, elapsed_ms, sample}
@@ -33,6 +34,10 @@ A runner started only to save the module for deployment (``jitlab run
                           (results: one per kind, script, trace, export:
                           kind, ok, file, error, location, check; see
                           jitlab.runner.save)
+
+A compile variant sends ``recompiled`` {i, warmup, compile_id, function,
+file, line, reason, guard, subject, seconds} after the step in which Dynamo
+compiled again, during warm-up or a timed block.
 
 At any point the runner may send ``status`` (progress text) or ``error``
 (``message``, ``phase``, ``traceback``, optional ``location``, ``kind``).
@@ -56,6 +61,8 @@ BLOCK = "block"
 INTROSPECTED = "introspected"
 SAMPLED = "sampled"
 SAVED = "saved"
+#: A compile variant compiled again after its first call (iteration, failed guard in plain words).
+RECOMPILED = "recompiled"
 BYE = "bye"
 ERROR = "error"
 

@@ -64,6 +64,10 @@ def new_variant() -> Variant:
         "speedup_host_dependent": None,
         "speedup_unreliable": False,
         "reliability": None,
+        # Compile variants (see jitlab.runner.compile_times, .recompiles, .cudagraphs).
+        "compile_time": None,
+        "recompiles": [],
+        "cudagraphs": None,
     }
 
 
@@ -95,6 +99,8 @@ def finalize(session: dict[str, Any]) -> dict[str, Any]:
     """
     variants = session["variants"]
     interleaved = session.get("schedule", {}).get("kind") == "interleaved"
+    for v in variants.values():
+        mark_recompiles(v)
     blocks = {name: stats.block_medians(v["iterations"]) for name, v in variants.items()}
     for v in variants.values():
         v["stats"] = stats.phase_stats(v["iterations"])
@@ -124,7 +130,17 @@ def finalize(session: dict[str, Any]) -> dict[str, Any]:
 
 
 def _steady_totals(variant: dict) -> list[float]:
-    return [stats.total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in variant["iterations"] if not it.get("warmup")]
+    return [stats.total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in variant["iterations"] if stats.steady(it)]
+
+
+def mark_recompiles(variant: dict[str, Any]) -> None:
+    """Flag the iterations a recompile slowed (``recompile``), so that no statistic counts them."""
+    excluded = {i for r in variant.get("recompiles") or [] for i in r.get("excluded") or [r["i"]]}
+    if not excluded:
+        return
+    for it in variant["iterations"]:
+        if it.get("i") in excluded:
+            it["recompile"] = True
 
 
 # ---- files

@@ -19,8 +19,9 @@ from typing import Any, Callable
 Check = Callable[[Any, str], None]
 
 STATUSES = ("ok", "failed", "timeout", "not_applicable", "stopped", "pending", "running")
-#: Variant names are identifiers: they become labels, legend entries and file names.
-VARIANT_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+#: Variant names are identifiers, with an optional ``:mode`` (``compile:reduce-overhead``): they become
+#: labels, legend entries and (colon replaced) file names.
+VARIANT_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}(:[a-z][a-z0-9-]{0,39})?")
 
 
 class SchemaError(ValueError):
@@ -126,6 +127,7 @@ LOCATION = optional(obj({"file": (False, OPT_TEXT), "line": (False, OPT_INT)}))
 ERROR = optional(obj({"message": (False, OPT_TEXT), "phase": (False, OPT_TEXT), "traceback": (False, OPT_TEXT),
                       "location": (False, LOCATION), "kind": (False, OPT_TEXT), "memory": (False, optional(obj({})))}))
 ITERATION = obj({"i": (False, OPT_INT), "fwd_ms": (True, number), "bwd_ms": (False, OPT_NUM),
+                 "recompile": (False, optional(boolean)),
                  "cpu_ms": (False, OPT_NUM), "warmup": (False, optional(boolean)), "round": (False, OPT_INT)})
 SUMMARY = optional(obj({}, values=_scalars_or_lists))
 STATS = optional(obj({"fwd": (False, SUMMARY), "bwd": (False, SUMMARY), "total": (False, SUMMARY)}))
@@ -178,6 +180,23 @@ def kernels(value: Any, where: str) -> None:
         return
     obj({"items": (False, optional(list_of(KERNEL_ROW))), "lines": (False, LINES_ABOUT)})(value, where)
 
+COMPILE_TIME = optional(obj({
+    "first_call_ms": (False, OPT_NUM), "named_ms": (False, OPT_NUM), "cache": (False, OPT_TEXT),
+    "cache_dir": (False, OPT_TEXT),
+    "frames": (False, OPT_INT), "notes": (False, TEXTS), "torch": (False, OPT_TEXT),
+    "parts": (False, list_of(obj({"key": (True, text), "label": (False, OPT_TEXT), "ms": (True, number)}))),
+    "caches": (False, obj({}, values=obj({}, values=OPT_NUM))),
+}))
+RECOMPILE = obj({"i": (True, integer), "warmup": (False, optional(boolean)), "reason": (False, OPT_TEXT),
+                 "guard": (False, OPT_TEXT), "subject": (False, OPT_TEXT), "compile_id": (False, OPT_TEXT),
+                 "function": (False, OPT_TEXT), "file": (False, OPT_TEXT), "line": (False, OPT_INT),
+                 "seconds": (False, OPT_NUM), "excluded": (False, optional(list_of(integer)))})
+CUDAGRAPHS = optional(obj({
+    "mode": (False, OPT_TEXT), "device": (False, OPT_TEXT), "recorded": (False, OPT_INT), "notes": (False, TEXTS),
+    "graphs": (False, list_of(obj({"compile_id": (False, OPT_TEXT), "phase": (False, OPT_TEXT),
+                                   "used": (False, optional(boolean)), "reason": (False, OPT_TEXT)}))),
+    "skips": (False, list_of(obj({"compile_id": (False, OPT_TEXT), "reason": (False, OPT_TEXT)}))),
+}))
 
 VARIANT = obj({
     "status": (True, one_of(*STATUSES)),
@@ -203,6 +222,9 @@ VARIANT = obj({
     "speedup_host_dependent": (False, optional(boolean)),
     "speedup_unreliable": (False, optional(boolean)),
     "reliability": (False, RELIABILITY),
+    "compile_time": (False, COMPILE_TIME),
+    "recompiles": (False, list_of(RECOMPILE)),
+    "cudagraphs": (False, CUDAGRAPHS),
 })
 DEVICE = obj({"kind": (False, OPT_TEXT), "id": (False, OPT_TEXT), "name": (False, OPT_TEXT),
               "index": (False, OPT_INT)})
@@ -214,6 +236,8 @@ SETTINGS = obj({
     "warmup": (False, OPT_INT), "timeout": (False, OPT_NUM), "schedule": (False, OPT_TEXT),
     "budget": (False, OPT_NUM), "precision": (False, OPT_NUM), "block": (False, OPT_INT),
     "seed": (False, OPT_INT), "threads": (False, OPT_INT), "trace_out": (False, OPT_TEXT),
+    "compile_dynamic": (False, OPT_TEXT), "compile_fullgraph": (False, optional(boolean)),
+    "compile_cache": (False, OPT_TEXT),
 })
 SCHEDULE = obj({"kind": (False, OPT_TEXT), "block": (False, OPT_INT),
                 "rounds": (False, list_of(TEXTS)), "notes": (False, TEXTS)})

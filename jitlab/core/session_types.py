@@ -158,6 +158,12 @@ class Variant(TypedDict, total=False):
     speedup_host_dependent: bool | None
     speedup_unreliable: bool
     reliability: Reliability | None
+    #: Compile variants: where the first call's time went (:mod:`jitlab.runner.compile_times`).
+    compile_time: dict[str, Any] | None
+    #: Compile variants: every recompile after the first call, at its iteration, with its failed guard.
+    recompiles: list[dict[str, Any]]
+    #: Compile variants under CUDA graphs: each graph used or skipped, with torch's reason.
+    cudagraphs: dict[str, Any] | None
 
 
 class Device(TypedDict, total=False):

@@ -39,7 +39,17 @@ DEFAULTS: dict[str, Any] = {
     "trace_out": None,
     # Sampled blocks under the profiler between the timed ones: device-busy time per phase.
     "device_time": True,
+    # torch.compile's options for every compile variant: dynamic auto (torch's default: static first,
+    # dynamic after a shape change), true or false; fullgraph makes a graph break an error.
+    "compile_dynamic": "auto",
+    "compile_fullgraph": False,
+    # cold: every compile runner compiles with its own empty Inductor/Triton cache, so first calls
+    # compare run to run; warm: the user's caches (a first call may be a cache hit).
+    "compile_cache": "cold",
 }
+
+COMPILE_DYNAMIC = ("auto", "true", "false")
+COMPILE_CACHE = ("cold", "warm")
 
 
 class InputError(ValueError):
@@ -68,6 +78,12 @@ def validate_settings(s: dict[str, Any]) -> dict[str, Any]:
     s["variants"] = [v for v in VARIANTS if v in variants]
     if s["mode"] not in ("train", "infer"):
         raise InputError(f"mode must be train or infer, not {s['mode']!r}")
+    s["compile_dynamic"] = str(s.get("compile_dynamic") or "auto").lower()
+    if s["compile_dynamic"] not in COMPILE_DYNAMIC:
+        raise InputError(f"--dynamic must be one of {', '.join(COMPILE_DYNAMIC)}, not {s['compile_dynamic']!r}")
+    if s.get("compile_cache") not in COMPILE_CACHE:
+        raise InputError(f"--compile-cache must be cold or warm, not {s.get('compile_cache')!r}")
+    s["compile_fullgraph"] = bool(s.get("compile_fullgraph"))
     if s["schedule"] not in ("interleaved", "sequential"):
         raise InputError(f"schedule must be interleaved or sequential, not {s['schedule']!r}")
     for key, (low, high) in LIMITS.items():

@@ -47,22 +47,28 @@ def total_ms(fwd: float, bwd: float | None) -> float:
     return fwd + (bwd or 0.0)
 
 
+def steady(it: dict) -> bool:
+    """Whether an iteration counts: not warm-up, and not slowed by a recompile (see
+    :func:`jitlab.core.session.mark_recompiles`)."""
+    return not it.get("warmup") and not it.get("recompile")
+
+
 def phase_stats(iterations: Sequence[dict]) -> dict:
     """Summaries of ``fwd``, ``bwd`` and ``total`` over steady iterations."""
-    steady = [it for it in iterations if not it.get("warmup")]
+    steady_its = [it for it in iterations if steady(it)]
     return {
-        "fwd": summarize(it["fwd_ms"] for it in steady),
-        "bwd": summarize(it.get("bwd_ms") for it in steady),
-        "total": summarize(total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in steady),
+        "fwd": summarize(it["fwd_ms"] for it in steady_its),
+        "bwd": summarize(it.get("bwd_ms") for it in steady_its),
+        "total": summarize(total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in steady_its),
     }
 
 
 def block_medians(iterations: Sequence[dict]) -> dict[int, float]:
     """Median total time of each round's block, keyed by round number."""
-    steady = [it for it in iterations if not it.get("warmup") and it.get("round") is not None]
-    return block_medians_of(np.fromiter((int(it["round"]) for it in steady), dtype=np.int64, count=len(steady)),
-                            np.fromiter((total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in steady), dtype=float,
-                                        count=len(steady)))
+    steady_its = [it for it in iterations if steady(it) and it.get("round") is not None]
+    return block_medians_of(np.fromiter((int(it["round"]) for it in steady_its), dtype=np.int64, count=len(steady_its)),
+                            np.fromiter((total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in steady_its), dtype=float,
+                                        count=len(steady_its)))
 
 
 def block_medians_of(rounds: np.ndarray, totals: np.ndarray) -> dict[int, float]:

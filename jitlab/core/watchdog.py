@@ -17,6 +17,7 @@ from typing import Any
 
 from jitlab.core import session as S
 from jitlab.core.session_types import Location, error_record
+from jitlab.core.variants import is_compile
 
 #: A stalled runner has this long to write its stack before it is stopped.
 STACK_WAIT_S = 0.5
@@ -50,7 +51,7 @@ class Watchdog:
 
     def limit_for(self, variant: str) -> float:
         state = self.conductor.state.get(variant)
-        if variant == "compile" and state == "building":
+        if is_compile(variant) and state == "building":
             return self.limit * COMPILE_BUILD_FACTOR
         if state == "loading":
             return self.limit * LOADING_FACTOR

@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "quit with the run's exit status (works with QT_QPA_PLATFORM=offscreen)")
     p.add_argument("--tab", choices=TABS, default="timing",
                    help="tab to show (for --screenshot): timing, distribution, graphs, kernels, compile or runs")
-    p.add_argument("--variants", help="comma-separated variants to check (eager,script,trace,compile)")
+    p.add_argument("--variants", help="comma-separated variants to check (eager,script,trace,compile, compile:<mode>)")
     p.add_argument("--device", help="device to select (cpu, cuda:0, ...)")
     p.add_argument("--target", help="target to select")
     p.add_argument("--mode", choices=("train", "infer"))

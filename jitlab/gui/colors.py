@@ -13,6 +13,9 @@ VARIANT_COLORS: dict[str, str] = {
     "script": "#E69F00",   # orange
     "trace": "#009E73",    # bluish green
     "compile": "#CC79A7",  # reddish purple
+    "compile:reduce-overhead": "#D55E00",             # vermillion
+    "compile:max-autotune": "#56B4E9",                # sky blue
+    "compile:max-autotune-no-cudagraphs": "#882255",  # wine
 }
 _FALLBACK = ("#D55E00", "#56B4E9", "#F0E442", "#000000")
 

@@ -19,6 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from jitlab.core import stats
 from jitlab.gui.colors import ordered, variant_color, variant_qcolor
 from jitlab.gui.formatting import DASH, fmt_ms
 from jitlab.gui.table_model import ColumnTableModel
@@ -153,7 +154,7 @@ def iteration_arrays(session: dict[str, Any], variant: str, phase: str,
     rec = ((session.get("variants") or {}).get(variant) or {})
     xs, ys = [], []
     for it in rec.get("iterations") or []:
-        if steady_only and it.get("warmup"):
+        if steady_only and not stats.steady(it):
             continue
         fwd, bwd = it.get("fwd_ms"), it.get("bwd_ms")
         y = fwd if phase == "fwd" else bwd if phase == "bwd" else (None if fwd is None else fwd + (bwd or 0.0))

@@ -29,7 +29,8 @@ from jitlab.core import stats
 from jitlab.gui.svg_flatten import flatten_transforms
 
 CSV_COLUMNS = ("variant", "kind", "iteration", "warmup", "round", "fwd_ms", "bwd_ms", "total_ms", "cpu_ms",
-               "device_unit", "device_fwd_ms", "device_bwd_ms", "device_total_ms", "fwd_launches", "bwd_launches")
+               "device_unit", "device_fwd_ms", "device_bwd_ms", "device_total_ms", "fwd_launches", "bwd_launches",
+               "recompile")
 #: ``kind`` of the CSV rows: wall-time iterations, and iterations sampled under the profiler apart from them.
 KIND_TIMED, KIND_SAMPLED = "timed", "sampled"
 
@@ -274,6 +275,8 @@ def iteration_rows(session: dict[str, Any]) -> list[dict[str, Any]]:
                 "round": "" if it.get("round") is None else it["round"],
                 "fwd_ms": repr(float(it["fwd_ms"])), "bwd_ms": _num(bwd),
                 "total_ms": repr(stats.total_ms(it["fwd_ms"], bwd)), "cpu_ms": _num(it.get("cpu_ms")),
+                # 1: a recompile slowed this iteration, which no statistic counts
+                "recompile": int(bool(it.get("recompile"))),
             })
     return rows
 

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from jitlab.core.variants import is_compile
 from jitlab.core.ir_names import FUSION_CALL, FUSION_DEF, KERNEL_DEF
 from jitlab.core.absent import absent_note, fusion_notes  # noqa: F401 - G.absent_note for the panes
 from jitlab.gui.kernel_names import short_name
@@ -92,8 +93,9 @@ def default_pair(session: dict[str, Any]) -> tuple[tuple[str, str], tuple[str, s
     for name in ("script", "trace"):
         if name in variants:
             return (name, "graph"), (name, "optimized.forward")
-    if "compile" in variants:
-        return ("compile", "fx.0"), ("compile", "inductor.forward")
+    compiled = next((v for v in variants if is_compile(v)), None)
+    if compiled is not None:
+        return (compiled, "fx.0"), (compiled, "inductor.forward")
     first = variants[0] if variants else ""
     return (first, "graph"), (first, "graph")
 

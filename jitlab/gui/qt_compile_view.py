@@ -13,15 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPlainTextEdit, QSplitter, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QLabel, QPlainTextEdit, QSplitter,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
 
+from jitlab.core.variants import is_compile
 from jitlab.gui import graph_sources as G
+from jitlab.gui.colors import ordered
+from jitlab.gui.qt_compile_time import QtCompileTime
 from jitlab.gui.qt_code_pane import NOTE_STYLE, QtCodePane
 from jitlab.gui.qt_source_pane import QtSourcePane
 from jitlab.gui.model_view import SessionView
 
-#: The variant this view describes.
+#: The variant this view describes unless the session has only other compile modes.
 VARIANT = "compile"
 _ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -52,6 +56,13 @@ class QtCompileView(SessionView):
     def __init__(self, session: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphs: dict[str, Any] = {}
+        #: The compile variant shown (``compile`` or a ``compile:<mode>``), picked in :attr:`picker`.
+        self.variant = VARIANT
+        self.picker = QComboBox()
+        self.picker.setToolTip("the compile variant (mode) this tab describes")
+        self.picker.hide()
+        self.compile_time = QtCompileTime()
+        self.compile_time.hide()
         self.header = QLabel()
         self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.TextFormat.RichText)
@@ -67,12 +78,14 @@ class QtCompileView(SessionView):
         break_split.addWidget(self.breaks)
         break_split.addWidget(self.reason)
         break_split.setSizes([500, 500])
-        self.recompiles = _table(["Compile id", "Function", "Where", "Reason"])
+        self.recompiles = _table(["Iteration", "Compile id", "Function", "Where", "Reason"])
+        self.cudagraphs = _table(["Compile id", "Phase", "CUDA graph", "Reason"])
         self.compilations = _table(["Compile id", "Phase", "Function", "Where", "Seconds", "Ops"])
         self.tabs = QTabWidget()
         self.tabs.addTab(break_split, "Graph breaks")
         self.tabs.addTab(self.recompiles, "Recompiles")
         self.tabs.addTab(self.compilations, "Compilations")
+        self.tabs.addTab(self.cudagraphs, "CUDA graphs")
         self.source = QtSourcePane()
         self.source.hide()
         self.tree = QTreeWidget()
@@ -90,24 +103,47 @@ class QtCompileView(SessionView):
         self.split.setSizes([220, 160, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.picker)
         layout.addWidget(self.header)
+        layout.addWidget(self.compile_time)
         layout.addWidget(self.note)
         layout.addWidget(self.split, 1)
         self.breaks.currentCellChanged.connect(lambda row, *_: self.select_break(row))
         self.recompiles.currentCellChanged.connect(lambda row, *_: self._show_row_source(self.recompiles, row))
         self.compilations.currentCellChanged.connect(lambda row, *_: self._show_row_source(self.compilations, row))
         self.tree.currentItemChanged.connect(self._on_tree_item)
+        self.picker.currentIndexChanged.connect(self._on_pick)
         self.code.sig_source_clicked.connect(self.source.show_location)
         if session is not None:
             self.set_session(session)
 
     # ---- public API
 
-    def set_session(self, session: dict[str, Any] | None) -> None:
+    def set_session(self, session: dict[str, Any] | None, variant: str | None = None) -> None:
+        """Show ``session``'s compile variant ``variant`` (default: the one shown, else the first)."""
         self.session = session
-        rec = ((session or {}).get("variants") or {}).get(VARIANT)
+        names = ordered(n for n in ((session or {}).get("variants") or {}) if is_compile(n))
+        wanted = variant or self.variant
+        self.variant = wanted if wanted in names else (names[0] if names else VARIANT)
+        self.picker.blockSignals(True)
+        self.picker.clear()
+        self.picker.addItems(names)
+        self.picker.setCurrentIndex(max(0, self.picker.findText(self.variant)))
+        self.picker.blockSignals(False)
+        self.picker.setVisible(len(names) > 1)
+        self._show_variant()
+
+    def _on_pick(self, index: int) -> None:
+        if index >= 0 and self.picker.itemText(index) != self.variant:
+            self.variant = self.picker.itemText(index)
+            self._show_variant()
+
+    def _show_variant(self) -> None:
+        session = self.session
+        rec = ((session or {}).get("variants") or {}).get(self.variant)
         self.graphs = (rec or {}).get("graphs") or {}
-        for t in (self.breaks, self.recompiles, self.compilations):
+        self.compile_time.set_record(rec)
+        for t in (self.breaks, self.recompiles, self.compilations, self.cudagraphs):
             t.setRowCount(0)
         self.tree.clear()
         self.reason.clear()
@@ -117,12 +153,17 @@ class QtCompileView(SessionView):
         if rec is None:
             self._set_header("", "this session has no compile variant (run with --variants …,compile)")
             return
+        self._fill_recompiles(rec)
+        self._fill_cudagraphs(rec)
+        self.tabs.setTabText(1, f"Recompiles ({self.recompiles.rowCount()})")
+        cg = rec.get("cudagraphs") or {}
+        used = sum(1 for x in cg.get("graphs") or [] if x.get("used"))
+        self.tabs.setTabText(3, f"CUDA graphs ({used}/{len(cg.get('graphs') or [])})" if cg else "CUDA graphs")
         if not self.graphs:
-            self._set_header("", G.absent_note(rec, VARIANT, "compile information"))
+            self._set_header("", G.absent_note(rec, self.variant, "compile information"))
             return
         self._fill_header(rec)
         self._fill_breaks()
-        self._fill_recompiles()
         self._fill_compilations()
         self._fill_tree()
         first = self.tree.topLevelItem(0)
@@ -167,7 +208,7 @@ class QtCompileView(SessionView):
 
     def _fill_header(self, rec: dict[str, Any]) -> None:
         g = self.graphs
-        rec_list = g.get("recompiles")
+        rec_list = rec.get("recompiles") or g.get("recompiles")
         kernels = g.get("kernel_names") or []
         kinds = sorted({lang for lang, _ in G.inductor_kernels(g).values()})
         esc = lambda x: html_escape(str(x))  # noqa: E731 - the counts come from a session file
@@ -175,7 +216,7 @@ class QtCompileView(SessionView):
                  f"<b>{esc(g.get('graph_break_count', '?'))}</b> graph break(s)",
                  f"<b>{'?' if rec_list is None else len(rec_list)}</b> recompile(s)",
                  f"<b>{len(kernels)}</b> generated kernel(s)" + (f" ({esc(', '.join(kinds))})" if kinds else "")]
-        self._set_header("torch.compile: " + " &nbsp;·&nbsp; ".join(parts), "; ".join(rec.get("notes") or []))
+        self._set_header(f"{html_escape(self.variant)}: " + " &nbsp;·&nbsp; ".join(parts), "; ".join(rec.get("notes") or []))
         self.tabs.setTabText(0, f"Graph breaks ({len(g.get('break_reasons') or [])})")
         self.tabs.setTabText(1, f"Recompiles ({'?' if rec_list is None else len(rec_list)})")
         self.tabs.setTabText(2, f"Compilations ({len(g.get('compile_metrics') or [])})")
@@ -199,11 +240,29 @@ class QtCompileView(SessionView):
             self._add_row(self.breaks, [str(i + 1), _where(*where), lines[0] if lines else ""],
                           br.get("file") or "", where)
 
-    def _fill_recompiles(self) -> None:
-        for r in self.graphs.get("recompiles") or []:
-            self._add_row(self.recompiles, [str(r.get("compile_id")), str(r.get("function")),
+    def recompile_rows(self) -> list[list[str]]:
+        """The cells of the Recompiles table, row by row."""
+        return [[self.recompiles.item(r, c).text() for c in range(self.recompiles.columnCount())]
+                for r in range(self.recompiles.rowCount())]
+
+    def _fill_recompiles(self, rec: dict[str, Any] | None) -> None:
+        # Recompiles watched while the variant ran carry their iteration; older sessions only
+        # have those read from Dynamo's records after the run.
+        live = (rec or {}).get("recompiles") or []
+        for r in live or self.graphs.get("recompiles") or []:
+            i = r.get("i")
+            when = "" if i is None else (f"{i} (warm-up)" if r.get("warmup") else str(i))
+            tip = f"failed guard: {r['guard']}" if r.get("guard") else (r.get("reason") or "")
+            self._add_row(self.recompiles, [when, str(r.get("compile_id")), str(r.get("function")),
                                             _where(r.get("file"), r.get("line")), r.get("reason") or "not recorded"],
-                          r.get("reason") or "", (r.get("file"), r.get("line")))
+                          tip, (r.get("file"), r.get("line")))
+
+    def _fill_cudagraphs(self, rec: dict[str, Any] | None) -> None:
+        cg = (rec or {}).get("cudagraphs") or {}
+        for g in cg.get("graphs") or []:
+            self._add_row(self.cudagraphs, [str(g.get("compile_id") or ""), g.get("phase") or "",
+                                            "used" if g.get("used") else "skipped", g.get("reason") or ""],
+                          g.get("reason") or "")
 
     def _fill_compilations(self) -> None:
         for m in self.graphs.get("compile_metrics") or []:
@@ -246,17 +305,17 @@ class QtCompileView(SessionView):
             return
         kind, key = what
         if kind == "fx":
-            self.code.show_doc(G.Document(VARIANT, f"fx.{key}", f"Dynamo graph {key}",
+            self.code.show_doc(G.Document(self.variant, f"fx.{key}", f"Dynamo graph {key}",
                                           (self.graphs.get("fx_graphs") or [])[key], "python"))
         elif kind == "module":
             text = G.compiled_modules(self.graphs).get(key)
-            self.code.show_doc(G.Document(VARIANT, f"module.{key}", f"wrapper {key}", text, "python",
+            self.code.show_doc(G.Document(self.variant, f"module.{key}", f"wrapper {key}", text, "python",
                                           "the Python module Inductor generated: it allocates buffers and calls "
                                           "the kernels in order"))
         else:
-            self.code.show_doc(G.kernel_source(self.session, VARIANT, key)
-                               or G.Document(VARIANT, f"kernel.{key}", key, None, note=f"no source found for {key}"))
-            self.sig_kernel_selected.emit(VARIANT, key)
+            self.code.show_doc(G.kernel_source(self.session, self.variant, key)
+                               or G.Document(self.variant, f"kernel.{key}", key, None, note=f"no source found for {key}"))
+            self.sig_kernel_selected.emit(self.variant, key)
 
     def _show_row_source(self, table: QTableWidget, row: int) -> None:
         item = table.item(row, 0) if row >= 0 else None

@@ -19,7 +19,8 @@ from jitlab.gui.formatting import device_text
 from jitlab.gui.paths import Preferences
 
 AUTO_DEVICE = "auto"
-_PREF_KEYS = ("device", "variants", "mode", "iters", "warmup", "timeout", "stall_timeout")
+_PREF_KEYS = ("device", "variants", "mode", "iters", "warmup", "timeout", "stall_timeout", "compile_dynamic",
+              "compile_cache")
 
 
 class QtControls(QWidget):
@@ -56,13 +57,31 @@ class QtControls(QWidget):
         self.variant_boxes: dict[str, QCheckBox] = {}
         variants = QGridLayout()
         variants.setContentsMargins(0, 0, 0, 0)
+        plain = [n for n in VARIANTS if ":" not in n]
         for i, name in enumerate(VARIANTS):
             box = QCheckBox(name)
             box.setStyleSheet(f"QCheckBox {{ color: {variant_color(name)}; font-weight: bold; }}")
             box.setChecked(name in DEFAULT_VARIANTS)
             box.toggled.connect(self._on_variant_toggled)
             self.variant_boxes[name] = box
-            variants.addWidget(box, i // 2, i % 2)
+            if ":" in name:  # a compile mode: a row of its own, its name is long
+                box.setToolTip(f"torch.compile(mode={name.split(':', 1)[1]!r}) in a runner of its own")
+                variants.addWidget(box, (len(plain) + 1) // 2 + i - len(plain), 0, 1, 2)
+            else:
+                variants.addWidget(box, i // 2, i % 2)
+        self.compile_dynamic = QComboBox()
+        for value, label in (("auto", "dynamic: auto"), ("true", "dynamic: true"), ("false", "dynamic: false")):
+            self.compile_dynamic.addItem(label, value)
+        self.compile_dynamic.setToolTip("torch.compile's dynamic= for every compile variant (auto: static shapes "
+                                        "first, dynamic after a shape change)")
+        self.compile_fullgraph = QCheckBox("fullgraph")
+        self.compile_fullgraph.setToolTip("torch.compile(fullgraph=True): a graph break fails the compile variants")
+        self.compile_warm = QCheckBox("warm cache")
+        self.compile_warm.setToolTip("compile with your Inductor and Triton caches (a first call may be a cache "
+                                     "hit); unticked, every compile variant compiles cold, from an empty cache")
+        compile_row = QHBoxLayout()
+        for w in (self.compile_dynamic, self.compile_fullgraph, self.compile_warm):
+            compile_row.addWidget(w)
         self.mode = QComboBox()
         self.mode.addItem("train (forward + backward)", "train")
         self.mode.addItem("infer (forward, inference mode)", "infer")
@@ -106,6 +125,7 @@ class QtControls(QWidget):
         form.addRow("Target", self.target)
         form.addRow("Device", self.device)
         form.addRow("Variants", variants)
+        form.addRow("Compile", compile_row)
         form.addRow("Mode", self.mode)
         form.addRow("Iterations", self.iters)
         form.addRow("Warm-up", self.warmup)
@@ -212,6 +232,9 @@ class QtControls(QWidget):
             "warmup": self.warmup.value(), "timeout": float(self.timeout.value()),
             "stall_timeout": float(self.stall_timeout.value()),
             "cpu_fusion": self.cpu_fusion.isChecked(),
+            "compile_dynamic": self.compile_dynamic.currentData(),
+            "compile_fullgraph": self.compile_fullgraph.isChecked(),
+            "compile_cache": "warm" if self.compile_warm.isChecked() else "cold",
         }
 
     def apply(self, values: dict[str, Any]) -> None:
@@ -225,6 +248,12 @@ class QtControls(QWidget):
             self.mode.setCurrentIndex(self.mode.findData(values["mode"]))
         if values.get("cpu_fusion") is not None:
             self.cpu_fusion.setChecked(bool(values["cpu_fusion"]))
+        if values.get("compile_dynamic") in ("auto", "true", "false"):
+            self.compile_dynamic.setCurrentIndex(self.compile_dynamic.findData(values["compile_dynamic"]))
+        if values.get("compile_fullgraph") is not None:
+            self.compile_fullgraph.setChecked(bool(values["compile_fullgraph"]))
+        if values.get("compile_cache") in ("cold", "warm"):
+            self.compile_warm.setChecked(values["compile_cache"] == "warm")
         for key, widget in (("iters", self.iters), ("warmup", self.warmup), ("timeout", self.timeout),
                             ("stall_timeout", self.stall_timeout)):
             if values.get(key) is not None:
@@ -264,7 +293,7 @@ class QtControls(QWidget):
         self.run_button.setEnabled(not running and can_run and bool(self.checked_variants()))
         self.stop_button.setEnabled(running)
         for w in (self.target, self.device, self.mode, self.iters, self.warmup, self.timeout, self.stall_timeout,
-                  *self.variant_boxes.values()):
+                  self.compile_dynamic, self.compile_fullgraph, self.compile_warm, *self.variant_boxes.values()):
             w.setEnabled(not running)
 
     def _on_variant_toggled(self, _on: bool) -> None:

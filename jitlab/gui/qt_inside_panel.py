@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from jitlab.core.variants import is_compile
 from jitlab.gui.qt_compile_view import QtCompileView
 from jitlab.gui.qt_graph_view import QtGraphView
 from jitlab.gui.qt_kernel_view import QtKernelView
@@ -47,7 +48,7 @@ class QtInsidePanel(SessionView):
         self.graphs.set_session(session)
         self.kernels.set_session(session)
         self.compile.set_session(session)
-        has_compile = bool(session and "compile" in (session.get("variants") or {}))
+        has_compile = bool(session and any(is_compile(v) for v in (session.get("variants") or {})))
         self.tabs.setTabEnabled(self.tabs.indexOf(self.compile), has_compile)
 
     def _on_group_opened(self, variant: str, kernel: str) -> None:
@@ -55,7 +56,7 @@ class QtInsidePanel(SessionView):
             self.kernels.select_kernel(variant, kernel)
 
     def _on_group_requested(self, variant: str, kernel: str) -> None:
-        if variant == "compile":
+        if is_compile(variant):
             self.compile.show_kernel(kernel)
             self.tabs.setCurrentWidget(self.compile)
         elif self.graphs.show_kernel(variant, kernel):

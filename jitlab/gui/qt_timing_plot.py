@@ -27,6 +27,7 @@ from jitlab.gui import conditions as C
 from jitlab.gui.chart_style import IterationAxis, robust_upper, set_label, set_title, style_plot
 from jitlab.gui.colors import WARMUP_BRUSH, variant_color, variant_qcolor
 from jitlab.gui.qt_speedup_plot import QtSpeedupPlot
+from jitlab.gui.recompile_marks import RecompileMarks
 from jitlab.gui.run_model import RunModel
 from jitlab.gui.series import VariantSeries
 from jitlab.gui.throttle import ThrottledRedraw
@@ -45,7 +46,8 @@ COND = "cond"
 ROW_STRETCH = (3, 3, 2)
 #: Symbol of each variant's conditions curve: variants sampled in one round often read the same
 #: clock, and hollow symbols of different shapes stay apart where filled ones would hide each other.
-COND_SYMBOLS = {"eager": "o", "script": "s", "trace": "t", "compile": "d"}
+COND_SYMBOLS = {"eager": "o", "script": "s", "trace": "t", "compile": "d", "compile:reduce-overhead": "p",
+                "compile:max-autotune": "h", "compile:max-autotune-no-cudagraphs": "star"}
 X_LABEL = "measured iteration  (warm-up before 0)"
 #: Most outliers drawn at the top edge of a row, per variant.
 MAX_EDGE_POINTS = 2000
@@ -126,6 +128,7 @@ class QtTimingPlot(QWidget):
             region, line = _add_overlays(plot)
             self.plots[phase], self.regions[phase], self.cursor_lines[phase] = plot, region, line
         self.plots["bwd"].setXLink(self.plots["fwd"])
+        self.recompile_marks = RecompileMarks(self.plots)
         self.x_label = X_LABEL
         set_label(self.plots["bwd"], "bottom", X_LABEL)
         self._build_conditions_plot()
@@ -179,6 +182,7 @@ class QtTimingPlot(QWidget):
             for phase, y in (("fwd", series.fwd), ("bwd", series.bwd)):
                 _set(curves[phase], x, y[meas])
                 _set(curves[phase + WARM], xw, y[:lead])
+        self.recompile_marks.update(self.model)
         self._update_backward_title()
         self._update_warmup()
         self._apply_robust_y()
@@ -220,6 +224,7 @@ class QtTimingPlot(QWidget):
             for key, item in curves.items():
                 self.plots[key[:3]].removeItem(item)
         self.legend.clear()
+        self.recompile_marks.clear()
         self.curves, self._symbols, self._warm_unbounded = {}, {}, set()
         for name in self.model.variants:
             color = variant_color(name)

@@ -230,6 +230,11 @@ class RunModel(QObject):
             self.sig_device_sampled.emit(variant)
         elif event == "round":
             self.sig_stats_changed.emit()
+        elif event == "recompiled" and variant in self.series:
+            # live figures leave its iterations out as the session will; the plot draws its mark
+            self.series[variant].exclude(payload.get("excluded") or [payload["i"]])
+            self.sig_iterations_added.emit(variant)
+            self.sig_stats_changed.emit()
 
     def finish_run(self, session: dict[str, Any]) -> None:
         """The run ended; its session is final."""

@@ -45,8 +45,20 @@ class VariantSeries:
         self._warmup = np.empty(_INITIAL, dtype=bool)
         self._round = np.empty(_INITIAL, dtype=np.int64)
         self._cpu = np.empty(_INITIAL, dtype=float)
+        #: Iteration indices a recompile slowed: plotted, never in the steady figures (as in the session).
+        self.excluded: set[int] = set()
 
     # ---- filling
+
+    def exclude(self, indices: Iterable[int]) -> None:
+        """Keep iterations ``indices`` (those of a recompile) out of the steady figures."""
+        self.excluded.update(int(i) for i in indices)
+
+    def _steady_mask(self) -> np.ndarray:
+        keep = ~self.warmup
+        if self.excluded:
+            keep &= ~np.isin(self.index, list(self.excluded))
+        return keep
 
     def append(self, start: int, fwd: Sequence[float], bwd: Sequence[float | None], warmup: bool,
                round_: int | None = None, cpu: Sequence[float | None] | None = None) -> None:
@@ -78,6 +90,7 @@ class VariantSeries:
         self._warmup[sl] = [bool(it.get("warmup")) for it in its]
         self._round[sl] = [-1 if it.get("round") is None else int(it["round"]) for it in its]
         self._cpu[sl] = _floats([it.get("cpu_ms") for it in its])
+        self.exclude(int(it["i"]) for it in its if it.get("recompile"))
         self.n += len(its)
 
     def _reserve(self, size: int) -> None:
@@ -141,7 +154,7 @@ class VariantSeries:
         """Values of ``fwd``, ``bwd`` or ``total`` (steady-state only by default), NaNs removed."""
         values = {"fwd": self.fwd, "bwd": self.bwd, "total": self.total}[name]
         if steady:
-            values = values[~self.warmup]
+            values = values[self._steady_mask()]
         return values[~np.isnan(values)]
 
     def value_at(self, x: int, name: str) -> float | None:
@@ -162,7 +175,7 @@ class VariantSeries:
 
     def block_medians(self) -> dict[int, float]:
         """Median steady total time of each round's block, as :func:`jitlab.core.stats.block_medians`."""
-        keep = ~self.warmup & (self.rounds >= 0)
+        keep = self._steady_mask() & (self.rounds >= 0)
         return stats.block_medians_of(self.rounds[keep], self.total[keep])
 
     def summary(self) -> dict:

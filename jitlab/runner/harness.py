@@ -94,6 +94,15 @@ class Harness:
         self.next_index = 0
         self.last_output: Any = None
         self.no_backward = False
+        #: Called before every step, outside the timed region (a compile variant under CUDA graphs
+        #: marks a new step there, see :func:`jitlab.runner.compile_modes.mark_step`).
+        self.before_step: Callable[[], None] | None = None
+        #: Called with the iteration's index and warm-up flag after every step of :meth:`run`
+        #: (the recompile watch of a compile variant).
+        self.after_step: Callable[[int, bool], None] | None = None
+        #: Drop the previous output before a step: under CUDA graphs it lives in memory the next
+        #: replay overwrites, so nothing may hold it across steps.
+        self.release_outputs = False
 
     def _clear_grads(self) -> None:
         for t in self.leaves:
@@ -106,9 +115,16 @@ class Harness:
 
     def step_with_cpu(self) -> tuple[float, float | None, float]:
         """Run and time one iteration; returns ``(fwd_ms, bwd_ms, cpu_ms)``."""
+        self._prepare_step()
         c0 = self._cpu_ns()
         fwd, bwd = self._step_cuda() if self.cuda else self._step_host()
         return fwd, bwd, (self._cpu_ns() - c0) / 1e6
+
+    def _prepare_step(self) -> None:
+        if self.release_outputs:
+            self.last_output = None
+        if self.before_step is not None:
+            self.before_step()
 
     def step_phased(self, window: Callable[[str], ContextManager]) -> None:
         """One untimed iteration with each phase inside ``window(phase)``.
@@ -120,6 +136,7 @@ class Harness:
         time only; their wall time is not a measurement.
         """
         sync = (lambda: torch.cuda.synchronize(self.device)) if self.cuda else (lambda: None)
+        self._prepare_step()
         sync()
         if not self.train:
             with torch.inference_mode(), window("fwd"):
@@ -199,6 +216,8 @@ class Harness:
                 if stopping.requested():
                     break  # the parent stopped the run: keep what was measured
                 fwd, bwd, cpu = self.step_with_cpu()
+                if self.after_step is not None:
+                    self.after_step(self.next_index, warmup)
                 results.append((fwd, bwd))
                 batch.fwd_ms.append(fwd)
                 batch.bwd_ms.append(bwd)

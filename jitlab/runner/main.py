@@ -30,6 +30,8 @@ from jitlab.runner.channel import Channel
 from jitlab.runner.check import compare, non_tensor_count
 from jitlab.runner.errors import error_message
 from jitlab.runner.harness import Harness, flatten_tensors, train_inputs
+from jitlab.core.variants import is_compile, uses_cudagraphs
+from jitlab.runner import compile_modes
 from jitlab.runner.variants import build, captured_warnings
 
 NOT_APPLICABLE_EAGER = (
@@ -48,6 +50,13 @@ BUILD_WHAT = {
     "eager": "preparing the eager module", "script": "scripting the module (torch.jit.script)",
     "trace": "tracing the module (torch.jit.trace)", "compile": "wrapping the module (torch.compile)",
 }
+
+
+def build_what(variant: str) -> str:
+    """What building ``variant`` does, for an error message."""
+    if is_compile(variant) and variant != "compile":
+        return f"wrapping the module (torch.compile, mode={variant.split(':', 1)[1]!r})"
+    return BUILD_WHAT.get(variant, "building")
 
 
 class PhaseError(Exception):
@@ -84,6 +93,10 @@ class Runner:
         self.reference_module: torch.nn.Module | None = None
         self.fn: Any = None
         self.pin_cpus: list[int] | None = None  # applied after the first call (see _pin)
+        #: Compile variants: the Inductor cache in use, the CUDA-graph recorder and the recompile watch.
+        self.compile_cache: dict[str, Any] | None = None
+        self.cudagraphs: Any = None
+        self.watch: Any = None
 
     # ---- commands
 
@@ -110,6 +123,10 @@ class Runner:
         E.make_current(self.device)
         self._same_conditions(cfg)
         notes = list(E.sample_notes(self.device))
+        if is_compile(self.variant):
+            # Before anything compiles: Inductor reads its cache location when it first needs it.
+            self.compile_cache = compile_modes.prepare_cache(cfg)
+            notes.extend(compile_modes.device_notes(self.variant, self.device))
         if cfg.get("cpu_fusion") and self.device.type == "cpu" and self.variant in ("script", "trace"):
             torch._C._jit_override_can_fuse_on_cpu(True)
             torch._C._jit_set_te_must_use_llvm_cpu(False)
@@ -156,19 +173,27 @@ class Runner:
         second = self.reference_module if self.variant == "trace" else None  # eager, for a second input
         random = randomness.prepare(self.variant, self.reference_module, t.inputs, seed, notes)
         reference = self._reference_output(seed, notes)
-        if self.variant.split(":")[0] == "compile":
+        compiling = is_compile(self.variant)
+        if compiling:
+            from jitlab.runner import cudagraphs
             from jitlab.runner.introspect import provenance
 
             provenance.enable_inductor(notes)  # before the first call compiles
-        with captured_warnings(self.warnings), phase(P.PHASE_BUILD, BUILD_WHAT.get(self.variant, "building")):
-            self.fn, build_ms = build(self.variant, t.module, t.inputs, train)
+            self.cudagraphs = cudagraphs.Recorder(self.variant, self.device)
+        with captured_warnings(self.warnings), phase(P.PHASE_BUILD, build_what(self.variant)):
+            self.fn, build_ms = build(self.variant, t.module, t.inputs, train, self.cfg)
         leaves = list(t.module.parameters()) + [x for x in t.inputs if x.requires_grad]
         self.harness = h = Harness(self.fn, t.inputs, train, self.device, leaves)
         warmup = max(1, int(self.cfg.get("warmup") or 3))
-        first = "compiling (first call)" if self.variant == "compile" else "first call"
+        first = "compiling (first call)" if compiling else "first call"
         self.ch.status("warmup", first, i=1, n=warmup)
+        compile_msg: dict[str, Any] = {}
         with captured_warnings(self.warnings), phase(P.PHASE_RUN, "running the warm-up iterations"):
-            results = h.run(1, True, None, self.ch.send)
+            if compiling:
+                compile_msg = self._compile_first_call(h, t, notes)
+                results = compile_msg.pop("_results")
+            else:
+                results = h.run(1, True, None, self.ch.send)
             self._pin()
             if warmup > 2:
                 self.ch.status("warmup", "profiling runs", i=2, n=warmup)
@@ -202,7 +227,28 @@ class Runner:
             "est_iter_ms": stats.typical_iter_ms(totals), "check": check, "warnings": list(self.warnings), "notes": notes,
         }
         msg.update(self._memory())
+        if compiling:
+            compile_msg["cudagraphs"] = self.cudagraphs.report() if self.cudagraphs else None
+            msg.update(compile_msg)
         self.ch.send(msg)
+
+    def _compile_first_call(self, h: Harness, t: loader.Target, notes: list[str]) -> dict[str, Any]:
+        """The first call of a compile variant, with where its time went; then the recompile watch."""
+        from jitlab.runner import compile_times, recompiles
+
+        h.before_step = compile_modes.mark_step(self.variant, self.device)
+        # Under CUDA graphs the previous step's outputs live in memory the next replay overwrites.
+        h.release_outputs = uses_cudagraphs(self.variant)
+        first = compile_times.FirstCall()
+        results = h.run(1, True, None, self.ch.send)
+        f, b = results[0]
+        breakdown = first.breakdown(f + (b or 0.0), self.compile_cache or {})
+        self.watch = recompiles.Watch(t.module, t.inputs, self.ch.send)
+        if self.watch.error:
+            notes.append(self.watch.error)
+        h.after_step = self.watch
+        return {"_results": results, "compile_time": breakdown,
+                "compile_cache": (self.compile_cache or {}).get("cache")}
 
     def _pin(self) -> None:
         """Move to the run's cores (``--pin-cpus``) once the first call is done.
@@ -281,6 +327,10 @@ class Runner:
     def introspect(self, cmd: dict) -> None:
         from jitlab.runner import introspect
 
+        if self.harness is not None:
+            self.harness.after_step = None  # explain() resets Dynamo: what compiles next is not a recompile
+        if self.cudagraphs is not None:
+            self.cudagraphs.freeze()
         self.ch.status("introspecting", "recording graphs and kernels")
         result = introspect.collect(self)
         self.ch.send({"t": P.INTROSPECTED, **result})
@@ -298,7 +348,12 @@ class Runner:
         self.ch.send({"t": P.SAVED, **result})
 
     def finish(self, cmd: dict) -> None:
-        self.ch.send({"t": P.BYE, "warnings": list(self.warnings), **self._memory()})
+        extra: dict[str, Any] = {}
+        if self.cudagraphs is not None:
+            extra["cudagraphs"] = self.cudagraphs.report()
+        self.ch.send({"t": P.BYE, "warnings": list(self.warnings), **self._memory(), **extra})
+        if self.compile_cache and self.compile_cache.get("cache") == "cold":
+            compile_modes.remove_cache(self.compile_cache.get("dir"))
 
     # ---- helpers
 

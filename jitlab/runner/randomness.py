@@ -17,6 +17,8 @@ from typing import Any
 
 import torch
 
+from jitlab.core.variants import is_compile
+
 from jitlab.runner.check import compare
 
 #: The second seed of the detection is the run's seed plus this.
@@ -43,12 +45,12 @@ def prepare(variant: str, module: torch.nn.Module | None, inputs: tuple, seed: i
     """Before building ``variant``: detect randomness and make the comparison deterministic; returns it."""
     if module is None or not is_random(module, inputs, seed):
         return False
-    if variant == "compile":
+    if is_compile(variant):
         import torch._inductor.config as inductor_config
 
         inductor_config.fallback_random = True
         notes.append("the module draws random numbers (its output changes with the seed, e.g. dropout in train "
-                     "mode): compile was built with torch._inductor.config.fallback_random, so that it uses eager's "
+                     f"mode): {variant} was built with torch._inductor.config.fallback_random, so that it uses eager's "
                      "random generator and its check against eager is deterministic")
     else:
         notes.append(f"the module draws random numbers (its output changes with the seed, e.g. dropout in train "

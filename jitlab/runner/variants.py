@@ -1,4 +1,4 @@
-"""Build one variant of a module: eager, script, trace or compile."""
+"""Build one variant of a module: eager, script, trace or compile (in one of its modes)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import torch
+
+from jitlab.core.variants import is_compile
+from jitlab.runner import compile_modes
 
 #: TorchScript's deprecation warning fires on every script/trace call; it says
 #: nothing about the user's module, so it is not recorded.
@@ -32,11 +35,13 @@ def captured_warnings(into: list[str]) -> Iterator[None]:
             into.append(line)
 
 
-def build(variant: str, module: torch.nn.Module, inputs: tuple, train: bool) -> tuple[Callable, float]:
+def build(variant: str, module: torch.nn.Module, inputs: tuple, train: bool,
+          cfg: dict[str, Any] | None = None) -> tuple[Callable, float]:
     """Return the callable for ``variant`` and the milliseconds its build took.
 
     The module's train/eval mode is already set: a trace freezes whatever mode
-    it sees.
+    it sees. ``cfg`` carries the compile variants' options (see
+    :mod:`jitlab.runner.compile_modes`).
     """
     t0 = time.perf_counter()
     if variant == "eager":
@@ -48,8 +53,8 @@ def build(variant: str, module: torch.nn.Module, inputs: tuple, train: bool) -> 
         with grad:
             # strict=False lets a trace return dicts and lists, as eager modules may.
             fn = torch.jit.trace(module, inputs, check_trace=False, strict=False)
-    elif variant == "compile":
-        fn = torch.compile(module)
+    elif is_compile(variant):
+        fn = compile_modes.build(variant, module, cfg or {})
     else:
         raise ValueError(f"unknown variant {variant!r}")
     return fn, (time.perf_counter() - t0) * 1000.0

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from jitlab.core.variants import is_compile
 from jitlab.runner.introspect.limits import attempt, jsonable
 
 
@@ -67,7 +68,7 @@ def _collect(runner: Any, notes: list[str], result: dict[str, Any]) -> None:
             graphs = torchscript.collect(runner.fn, train, runner.device, bool(cfg.get("cpu_fusion")), notes)
             result["graphs"] = graphs
             generated = [g["kernel_name"] for g in graphs["fusion_groups"] if g.get("kernel_name")]
-    elif variant == "compile":
+    elif is_compile(variant):
         from jitlab.runner.introspect import compiled
 
         with attempt(notes, "the compiled graphs"):
@@ -93,7 +94,7 @@ def _collect(runner: Any, notes: list[str], result: dict[str, Any]) -> None:
     if kernels is not None:
         with attempt(notes, "the source lines of the kernels"):
             _link_lines(runner, graphs, kernels, train, notes)
-    if variant == "compile" and graphs is not None:
+    if is_compile(variant) and graphs is not None:
         t2 = time.perf_counter()
         _explain_into(graphs, runner, train, fallback, notes)
         timing["explain"] = _ms_since(t2)
@@ -156,4 +157,9 @@ def _explain_into(graphs: dict[str, Any], runner: Any, train: bool, fallback: di
     if tried.failed and fallback:
         graphs.update(fallback)
         notes.append("graph and break counts come from Dynamo's counters, without the lines of the breaks")
-    notes.extend(compiled.summary_notes(graphs))
+    watched = getattr(getattr(runner, "watch", None), "found", None)
+    for note in compiled.summary_notes(graphs):
+        # The recompile watch already said each recompile, at its iteration and in plain words.
+        if watched and note.startswith("Dynamo recompiled"):
+            continue
+        notes.append(note)

@@ -21,6 +21,7 @@ from typing import Any, Callable, ContextManager, Iterable
 
 import torch
 
+from jitlab.core.variants import file_stem
 from jitlab.runner.introspect.limits import KERNEL_LIMIT
 
 #: Profile at least this many iterations ...
@@ -123,7 +124,7 @@ def profile(runner: Any, generated: Iterable[str], cpu_hook: Callable[[], Contex
         notes.append(f"{len(raw)} distinct kernels ran; only the {KERNEL_LIMIT} longest are listed")
     trace_dir = (runner.cfg or {}).get("trace_out")
     if trace_dir:
-        path = Path(trace_dir) / f"{runner.variant}.json"
+        path = Path(trace_dir) / f"{file_stem(runner.variant)}.json"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             prof.export_chrome_trace(str(path))
