@@ -34,9 +34,9 @@ from typing import Any
 import benchlib as B
 
 from jitlab.core import protocol as P
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 from jitlab.core import stats
-from jitlab.core.conductor import SAMPLE_MAX_ITERS, SAMPLE_SPAN_MS, TARGET_BLOCK_MS, Conductor
+from jitlab.core.run.conductor import SAMPLE_MAX_ITERS, SAMPLE_SPAN_MS, TARGET_BLOCK_MS, Conductor
 from jitlab.core.settings import make_settings
 from jitlab.host.launch import runner_command
 from jitlab.host.placement import place

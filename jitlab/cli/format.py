@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from jitlab.core.breakdown import WARNING_PREFIX as BUSY_PREFIX
-from jitlab.core.formatting import (
+from jitlab.core.present.breakdown import WARNING_PREFIX as BUSY_PREFIX
+from jitlab.core.present.numbers import (
     HOST_DEPENDENT_MARK, PLAIN, device_speedup_cell, device_word, fmt_ms, fmt_share, phase_text, placement_text,
     speedup_cell,
 )
-from jitlab.core.explain import check_text, explain, iterations_text, warmup_notes
+from jitlab.core.present.explain import check_text, explain, iterations_text, warmup_notes
 
 
 def ms(stat: dict | None) -> str:

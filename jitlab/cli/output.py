@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 
 #: Bytes written (and synced) to a probe file: enough for a full disk to say so.
 PROBE_BYTES = 4096

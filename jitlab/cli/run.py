@@ -13,10 +13,10 @@ from jitlab import VARIANTS
 from jitlab.cli import output
 from jitlab.cli.format import session_report
 from jitlab.cli.text import clean
-from jitlab.core import session as S
-from jitlab.core.conductor import Conductor
-from jitlab.core.outcome import EXIT_NOTHING_RAN, EXIT_SOME_FAILED, exit_status
-from jitlab.core.watchdog import state_text
+from jitlab.core.session import store as S
+from jitlab.core.run.conductor import Conductor
+from jitlab.core.run.outcome import EXIT_NOTHING_RAN, EXIT_SOME_FAILED, exit_status
+from jitlab.core.run.watchdog import state_text
 from jitlab.core.settings import DEFAULTS, InputError, check_module_file, make_settings
 from jitlab.host.driver import ProcessDriver, RunnerStartError
 from jitlab.host.launch import runner_python

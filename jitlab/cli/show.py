@@ -13,10 +13,10 @@ from typing import Any, Callable
 
 from jitlab.cli.format import session_report
 from jitlab.cli.text import clean
-from jitlab.core import lines as L
-from jitlab.core import session as S
-from jitlab.core.absent import absent_block
-from jitlab.core import compile_report
+from jitlab.core.present import lines as L
+from jitlab.core.session import store as S
+from jitlab.core.present.absent import absent_block
+from jitlab.core.present import compile_report
 from jitlab.core.variants import COMPILE_VARIANTS
 
 WHATS = ("summary", "graph", "code", "optimized", "fusion", "kernels", "compile", "lines")
@@ -315,7 +315,7 @@ def view_compile(name: str, v: dict[str, Any]) -> tuple[str, bool]:
 
 
 def view_lines(name: str, v: dict[str, Any], file: str | None = None) -> tuple[str, bool]:
-    """Time per source line (:mod:`jitlab.core.lines`), the table the app's gutter shows."""
+    """Time per source line (:mod:`jitlab.core.present.lines`), the table the app's gutter shows."""
     table = L.record_table(v, name, file)
     if table is None:
         return _missing(name, v, "source lines for its kernels")

@@ -12,7 +12,7 @@ import math
 from typing import Any, Callable
 
 from jitlab.core import protocol as P
-from jitlab.core import session_schema as schema
+from jitlab.core.session import schema
 
 Check = Callable[[Any], bool]
 

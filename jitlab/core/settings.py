@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "warmup": 5,
     "timeout": 600.0,
     # seconds a working runner may go without any message (no iteration, no status) before it is
-    # reported as hung, with its Python stack (see jitlab.core.watchdog); 0 turns the watchdog off
+    # reported as hung, with its Python stack (see jitlab.core.run.watchdog); 0 turns the watchdog off
     "stall_timeout": 120.0,
     "schedule": "interleaved",
     "budget": None,

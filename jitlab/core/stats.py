@@ -49,7 +49,7 @@ def total_ms(fwd: float, bwd: float | None) -> float:
 
 def steady(it: dict) -> bool:
     """Whether an iteration counts: not warm-up, and not slowed by a recompile (see
-    :func:`jitlab.core.session.mark_recompiles`)."""
+    :func:`jitlab.core.session.store.mark_recompiles`)."""
     return not it.get("warmup") and not it.get("recompile")
 
 

@@ -2,7 +2,7 @@
 
 This package imports Qt, pyqtgraph, numpy and psutil, and never torch: every
 piece of torch work (device listing included) happens in a runner process
-started through :mod:`jitlab.gui.runner_process`.
+started through :mod:`jitlab.gui.process.runner_process`.
 
 Layout
 ------

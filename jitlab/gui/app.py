@@ -12,11 +12,11 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from jitlab import __version__
-from jitlab.core.session_types import error_record
+from jitlab.core.session.types import error_record
 from jitlab.core.settings import InputError, make_settings
-from jitlab.gui import paths
+from jitlab.gui.common import paths
 from jitlab.gui.display import check_display
-from jitlab.gui.export import export_png
+from jitlab.gui.common.export import export_png
 
 #: Settle time before the screenshot, so the last redraw timers have fired.
 SCREENSHOT_SETTLE_MS = 600

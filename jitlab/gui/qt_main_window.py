@@ -9,30 +9,30 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QFileDialog, QMainWindow, QScrollArea, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from jitlab.core.session import SessionError
-from jitlab.core.session_types import error_record
+from jitlab.core.session.store import SessionError
+from jitlab.core.session.types import error_record
 from jitlab.core.settings import InputError
-from jitlab.gui import export
-from jitlab.gui.chart_context import chart_header
-from jitlab.gui.formatting import first_line
-from jitlab.gui.paths import Preferences
+from jitlab.gui.common import export
+from jitlab.gui.common.chart_context import chart_header
+from jitlab.gui.common.formatting import first_line
+from jitlab.gui.common.paths import Preferences
 from jitlab.gui.qt_actions import ActionIds, build_menus
-from jitlab.gui.qt_banner import QtBanner
-from jitlab.gui.qt_controls import QtControls
-from jitlab.gui.qt_distribution import QtDistributionView
-from jitlab.gui.qt_error_dialog import QtErrorDialog
-from jitlab.gui.qt_inside_panel import QtInsidePanel
-from jitlab.gui.qt_runs_panel import QtRunsPanel
-from jitlab.gui.qt_progress import QtProgressView
-from jitlab.gui.qt_stats_table import QtStatsTable
-from jitlab.gui.qt_time_breakdown import QtTimeBreakdown
-from jitlab.gui.qt_timing_plot import QtTimingPlot
+from jitlab.gui.common.qt_banner import QtBanner
+from jitlab.gui.live.qt_controls import QtControls
+from jitlab.gui.live.qt_distribution import QtDistributionView
+from jitlab.gui.common.qt_error_dialog import QtErrorDialog
+from jitlab.gui.inside.qt_inside_panel import QtInsidePanel
+from jitlab.gui.runs.qt_runs_panel import QtRunsPanel
+from jitlab.gui.live.qt_progress import QtProgressView
+from jitlab.gui.live.qt_stats_table import QtStatsTable
+from jitlab.gui.live.qt_time_breakdown import QtTimeBreakdown
+from jitlab.gui.live.qt_timing_plot import QtTimingPlot
 from jitlab.gui.qt_welcome import QtWelcome
-from jitlab.gui.runner_process import live_processes
-from jitlab.gui.saver import QtModuleSaver
-from jitlab.gui.time_breakdown import busy_machine_text
-from jitlab.gui.workbench import Workbench
-from jitlab.gui.layout import splitter
+from jitlab.gui.process.runner_process import live_processes
+from jitlab.gui.process.saver import QtModuleSaver
+from jitlab.gui.live.time_breakdown import busy_machine_text
+from jitlab.gui.process.workbench import Workbench
+from jitlab.gui.common.layout import splitter
 
 OPEN_FILTER = "Module or session (*.py *.json);;Python module (*.py);;jitlab session (*.json)"
 #: Closing waits at most this long for runners to die and the auto-save to land.

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from jitlab.core import protocol as P
-from jitlab.core.conductor import Conductor
-from jitlab.core.watchdog import Watchdog
+from jitlab.core.run.conductor import Conductor
+from jitlab.core.run.watchdog import Watchdog
 from jitlab.host import hangs, link
 from jitlab.host.launch import runner_command, runner_env
 from jitlab.host.link import STDERR_TAIL_LINES, STOP_GRACE_S, RunnerLink  # noqa: F401 - re-exported

@@ -1,4 +1,4 @@
-"""The parent's side of the stack dump of a hung runner (see :mod:`jitlab.core.watchdog`)."""
+"""The parent's side of the stack dump of a hung runner (see :mod:`jitlab.core.run.watchdog`)."""
 
 from __future__ import annotations
 

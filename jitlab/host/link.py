@@ -2,7 +2,7 @@
 
 Both front ends drive runners through this one class: the CLI's
 ``subprocess`` driver (:mod:`jitlab.host.driver`) and the app's ``QProcess``
-wrapper (:mod:`jitlab.gui.runner_process`). It does no I/O of its own except
+wrapper (:mod:`jitlab.gui.process.runner_process`). It does no I/O of its own except
 the signals of the stop sequence, so the rules below hold identically in both:
 
 * stdout is split into protocol lines; a line that is not a message, or one

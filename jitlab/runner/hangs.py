@@ -3,7 +3,7 @@
 The parent names a private folder in ``JITLAB_STACK_DIR``; on ``SIGUSR1``
 ``faulthandler`` writes every thread's Python stack to ``<folder>/<pid>.txt``
 (from a C signal handler, so it works while the main thread is stuck in C or
-in a ``time.sleep``). See :mod:`jitlab.core.watchdog`.
+in a ``time.sleep``). See :mod:`jitlab.core.run.watchdog`.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks"

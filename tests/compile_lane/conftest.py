@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

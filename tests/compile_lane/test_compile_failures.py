@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 from jitlab.runner import compile_times, recompiles
 from jitlab.runner.harness import Harness
 from tests.compile_lane.conftest import DATA, ROOT, jitlab, needs_cxx

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 from tests.compile_lane.conftest import MODES, jitlab
 
 

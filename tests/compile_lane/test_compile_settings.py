@@ -7,7 +7,7 @@ import json
 import pytest
 
 from jitlab import VARIANTS
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 from jitlab.core.settings import InputError, make_settings
 from jitlab.core.variants import (COMPILE_VARIANTS, compile_mode, file_stem, is_compile, uses_cudagraphs)
 from tests.compile_lane.conftest import DATA, jitlab

@@ -15,9 +15,9 @@ import jitlab.gui  # noqa: E402,F401 - the PySide6 workaround first
 from PySide6.QtCore import QPointF  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from jitlab.gui.qt_compile_view import QtCompileView  # noqa: E402
-from jitlab.gui.qt_timing_plot import QtTimingPlot  # noqa: E402
-from jitlab.gui.run_model import RunModel  # noqa: E402
+from jitlab.gui.inside.qt_compile_view import QtCompileView  # noqa: E402
+from jitlab.gui.live.qt_timing_plot import QtTimingPlot  # noqa: E402
+from jitlab.gui.live.run_model import RunModel  # noqa: E402
 from tests.compile_lane.conftest import DATA, MODES, jitlab  # noqa: E402
 from tests.compile_lane.data.scale_changes import CHANGE_AFTER  # noqa: E402
 

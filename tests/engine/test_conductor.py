@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from jitlab.core import session as S
-from jitlab.core.conductor import Conductor
+from jitlab.core.session import store as S
+from jitlab.core.run.conductor import Conductor
 from jitlab.core.settings import make_settings
 
 

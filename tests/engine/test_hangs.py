@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from jitlab.core import session as S
-from jitlab.core.conductor import Conductor
+from jitlab.core.session import store as S
+from jitlab.core.run.conductor import Conductor
 from jitlab.core.settings import make_settings
-from jitlab.core.watchdog import Watchdog, parse_stack, state_text
+from jitlab.core.run.watchdog import Watchdog, parse_stack, state_text
 from tests.conftest import DATA
 
 HANG = DATA / "hangs_in_forward.py"

@@ -278,8 +278,8 @@ def test_an_impossible_time_from_a_runner_fails_its_variant_clearly():
     """Whatever a runner sends, the parent refuses times no clock gives (the conductor's check)."""
     import random
 
-    from jitlab.core import session as S
-    from jitlab.core.conductor import Conductor
+    from jitlab.core.session import store as S
+    from jitlab.core.run.conductor import Conductor
     from jitlab.core.settings import make_settings
 
     c = Conductor(S.new_session(make_settings(file="/x/m.py", device="cpu", variants=["eager"], iters=4)),

@@ -117,7 +117,7 @@ def test_torchscript_fusion_groups_map_to_their_own_lines(session, variant):
 
 
 def test_line_table_sums_the_kernels_and_names_what_is_not_traced(session):
-    from jitlab.core import lines as L
+    from jitlab.core.present import lines as L
 
     s, _ = session
     table = L.line_table(s, "compile")

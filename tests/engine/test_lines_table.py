@@ -1,10 +1,10 @@
-"""The per-line table of jitlab.core.lines on kernel records as runners write them."""
+"""The per-line table of jitlab.core.present.lines on kernel records as runners write them."""
 
 from __future__ import annotations
 
 import pytest
 
-from jitlab.core import lines as L
+from jitlab.core.present import lines as L
 
 
 def _record(items):

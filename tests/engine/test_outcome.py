@@ -1,7 +1,7 @@
 """The exit status of a run, one rule for ``jitlab run`` and the app's ``--run``."""
 
-from jitlab.core import session as S
-from jitlab.core.outcome import EXIT_NOTHING_RAN, EXIT_OK, EXIT_SOME_FAILED, exit_status
+from jitlab.core.session import store as S
+from jitlab.core.run.outcome import EXIT_NOTHING_RAN, EXIT_OK, EXIT_SOME_FAILED, exit_status
 
 
 def _session(*statuses: str) -> dict:

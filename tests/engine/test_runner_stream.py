@@ -9,8 +9,8 @@ import time
 
 from jitlab.core import protocol as P
 from jitlab.core.settings import make_settings
-from jitlab.core import session as S
-from jitlab.core.conductor import Conductor
+from jitlab.core.session import store as S
+from jitlab.core.run.conductor import Conductor
 from jitlab.host.driver import start_runner, kill
 
 from tests.engine.test_cli import DATA

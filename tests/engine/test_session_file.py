@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 from tests.conftest import DATA, ROOT
 
 VARIANT_KEYS = {"status", "error", "iterations", "stats", "speedup_vs_eager", "speedup_ci", "build_ms",

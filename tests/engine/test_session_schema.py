@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 from tests.conftest import run_jitlab
 
 GOOD = Path(__file__).resolve().parents[1] / "views" / "data" / "gated_cpu.json"

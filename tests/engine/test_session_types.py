@@ -1,4 +1,4 @@
-"""The typed shapes of a session (``jitlab.core.session_types``) name every key the real files hold."""
+"""The typed shapes of a session (``jitlab.core.session.types``) name every key the real files hold."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import get_type_hints
 
 import pytest
 
-from jitlab.core import session as S
-from jitlab.core import session_types as T
+from jitlab.core.session import store as S
+from jitlab.core.session import types as T
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted((ROOT / "tests" / "views" / "data").glob("*.json")) + [

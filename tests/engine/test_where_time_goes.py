@@ -15,10 +15,10 @@ import time
 
 import pytest
 
-from jitlab.core import breakdown
+from jitlab.core.present import breakdown
 from jitlab.core import protocol as P
-from jitlab.core import session as S
-from jitlab.core.conductor import SAMPLED_ROUNDS, Conductor, device_rows
+from jitlab.core.session import store as S
+from jitlab.core.run.conductor import SAMPLED_ROUNDS, Conductor, device_rows
 from jitlab.core.settings import make_settings
 from tests.conftest import DATA, EXAMPLES
 
@@ -87,7 +87,7 @@ def test_a_busy_machine_is_said_out_loud_and_its_speedups_marked(jitlab_run, tmp
     assert "Fix:" in lines[warn]
     # the app: the same session shows the warning (tests/views/test_time_breakdown.py has the widgets)
     pytest.importorskip("PySide6")
-    from jitlab.gui.time_breakdown import busy_machine_text
+    from jitlab.gui.live.time_breakdown import busy_machine_text
 
     text = busy_machine_text(s)
     assert text.startswith("Busy machine:") and "Fix:" in text

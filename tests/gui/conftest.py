@@ -44,7 +44,7 @@ def no_runner_left_behind():
     yield
     if _MISSING:
         return
-    from jitlab.gui.runner_process import live_processes
+    from jitlab.gui.process.runner_process import live_processes
 
     left = live_processes()
     if not left:
@@ -64,7 +64,7 @@ def no_runner_left_behind():
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
     """Preferences and data folder of this test only."""
-    from jitlab.gui import paths
+    from jitlab.gui.common import paths
 
     config, data = tmp_path / "config", tmp_path / "data"
     monkeypatch.setenv(paths.CONFIG_ENV, str(config))
@@ -75,9 +75,9 @@ def isolated(tmp_path, monkeypatch):
 @pytest.fixture
 def window(qtbot, isolated):
     """A shown main window; closing it at teardown must end every runner it started."""
-    from jitlab.gui import paths
+    from jitlab.gui.common import paths
     from jitlab.gui.qt_main_window import MainWindow
-    from jitlab.gui.runner_process import live_processes
+    from jitlab.gui.process.runner_process import live_processes
 
     paths.set_application_names()
     win = MainWindow()  # not qtbot.addWidget: its teardown deletes the window before the runners are reaped

@@ -89,7 +89,7 @@ def test_missing_xcb_libraries_are_named_with_their_debian_packages():
 
 
 def test_command_line_options_apply_to_that_launch_only(isolated, tmp_path, qtbot):
-    from jitlab.gui import paths
+    from jitlab.gui.common import paths
     from jitlab.gui.qt_main_window import MainWindow
 
     paths.set_application_names()

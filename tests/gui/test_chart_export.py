@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QColor, QImage
 
-from jitlab.gui.export import file_mode
+from jitlab.gui.common.export import file_mode
 from tests.conftest import ROOT
 
 SESSION = ROOT / "tests" / "views" / "data" / "gated_cpu.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtTest import QTest
 
-from jitlab.core.session import load
+from jitlab.core.session.store import load
 from tests.conftest import ROOT
 
 RUN1 = ROOT / "tests" / "views" / "data" / "gated_run1_cpu.json"

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from jitlab.core import session as S
-from jitlab.gui.export import CSV_COLUMNS
-from jitlab.gui.qt_stats_table import COLUMN_KEYS
+from jitlab.core.session import store as S
+from jitlab.gui.common.export import CSV_COLUMNS
+from jitlab.gui.live.qt_stats_table import COLUMN_KEYS
 from tests.gui.conftest import DATA, EXAMPLES, RUN_TIMEOUT_MS, configure, open_and_wait_ready, run_to_end
 from tests.conftest import ROOT
 
@@ -94,7 +94,7 @@ def test_a_saved_session_reopens_with_the_same_numbers(qtbot, window, tmp_path):
 def test_viewing_a_gpu_session_does_not_send_the_next_run_to_its_device(qtbot, window):
     """A session recorded on cuda:0, viewed on a CPU machine, must not make the next run ask for cuda:0 —
     neither in this window nor, through saved preferences, in the next one."""
-    from jitlab.gui.paths import Preferences
+    from jitlab.gui.common.paths import Preferences
 
     win = window
     h100 = ROOT / "benchmarks" / "results" / "h100-lstm" / "lstm-h100-session.json"
@@ -112,7 +112,7 @@ def test_viewing_a_gpu_session_does_not_send_the_next_run_to_its_device(qtbot, w
 
 def test_the_metric_under_the_timings_is_remembered(qtbot, window):
     """Chosen in one window, shown by the next one for a session that has it."""
-    from jitlab.gui.paths import Preferences
+    from jitlab.gui.common.paths import Preferences
     from jitlab.gui.qt_main_window import MainWindow
 
     h100 = ROOT / "tests" / "views" / "data" / "gated_h100.json"

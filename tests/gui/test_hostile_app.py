@@ -20,7 +20,7 @@ GOOD = ROOT / "tests" / "views" / "data" / "gated_cpu.json"
 
 
 def test_a_malformed_session_in_the_history_does_not_stop_the_app(qtbot, isolated):
-    from jitlab.gui import paths
+    from jitlab.gui.common import paths
     from jitlab.gui.qt_main_window import MainWindow
 
     paths.set_application_names()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from jitlab.core import lines as L
-from jitlab.core import session as S
+from jitlab.core.present import lines as L
+from jitlab.core.session import store as S
 from tests.conftest import ROOT, run_jitlab
 
 MODULE = ROOT / "tests" / "engine" / "test_kernel_lines.py"
@@ -37,8 +37,8 @@ def test_gutter_shows_the_time_of_each_line_per_variant(qtbot, session, tmp_path
     from PySide6.QtCore import QPoint
     from PySide6.QtGui import QImage
 
-    from jitlab.gui.qt_cost_gutter import BAR_COLOR
-    from jitlab.gui.qt_kernel_view import QtKernelView
+    from jitlab.gui.inside.qt_cost_gutter import BAR_COLOR
+    from jitlab.gui.inside.qt_kernel_view import QtKernelView
 
     view = QtKernelView(session)
     qtbot.addWidget(view)
@@ -91,7 +91,7 @@ def test_gutter_shows_the_time_of_each_line_per_variant(qtbot, session, tmp_path
 
 
 def test_clicking_a_kernel_marks_its_lines(qtbot, session):
-    from jitlab.gui.qt_kernel_view import QtKernelView
+    from jitlab.gui.inside.qt_kernel_view import QtKernelView
 
     view = QtKernelView(session)
     qtbot.addWidget(view)
@@ -102,7 +102,7 @@ def test_clicking_a_kernel_marks_its_lines(qtbot, session):
     marks = view.lines.editor._marks["target"]
     assert {sel.cursor.blockNumber() + 1 for sel in marks} == _forward_lines()
     # The table says the same in its "Your lines" column.
-    from jitlab.gui.kernel_model import COLUMN_KEYS, FULL_NAME_ROLE
+    from jitlab.gui.inside.kernel_model import COLUMN_KEYS, FULL_NAME_ROLE
 
     col = COLUMN_KEYS.index("lines")
     shown = {view.proxy.index(r, 0).data(FULL_NAME_ROLE): view.proxy.index(r, col).data()
@@ -116,7 +116,7 @@ def test_clicking_a_kernel_marks_its_lines(qtbot, session):
 
 
 def test_no_source_pane_without_lines(qtbot, session):
-    from jitlab.gui.qt_kernel_view import QtKernelView
+    from jitlab.gui.inside.qt_kernel_view import QtKernelView
 
     bare = {**session, "variants": {"eager": session["variants"]["eager"]}}
     view = QtKernelView(bare)

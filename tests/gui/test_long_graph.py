@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from jitlab.gui import qt_code_edit
-from jitlab.gui.qt_graph_view import QtGraphView
+from jitlab.gui.inside import qt_code_edit
+from jitlab.gui.inside.qt_graph_view import QtGraphView
 from tests.conftest import DATA as ENGINE_DATA
 from tests.conftest import run_jitlab
 

@@ -3,10 +3,10 @@ the probe, and the run controller (conductor thread and QProcesses), without the
 
 from __future__ import annotations
 
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 from jitlab.core.settings import make_settings
-from jitlab.gui.run_controller import RunController
-from jitlab.gui.runner_pool import Prober, RunnerPool
+from jitlab.gui.process.run_controller import RunController
+from jitlab.gui.process.runner_pool import Prober, RunnerPool
 
 from tests.gui.conftest import DATA, PROCESS_EXIT_MS, RUN_TIMEOUT_MS
 

@@ -7,10 +7,10 @@ import sys
 import numpy as np
 from PySide6.QtCore import Qt
 
-from jitlab.core import session as S
-from jitlab.gui.formatting import fmt_phase, speedup_cell
-from jitlab.gui.time_breakdown import busy_machine_text
-from jitlab.gui.qt_stats_table import COLUMN_KEYS, COLUMNS, MESSAGE_COLUMN
+from jitlab.core.session import store as S
+from jitlab.gui.common.formatting import fmt_phase, speedup_cell
+from jitlab.gui.live.time_breakdown import busy_machine_text
+from jitlab.gui.live.qt_stats_table import COLUMN_KEYS, COLUMNS, MESSAGE_COLUMN
 from tests.gui.conftest import DATA, EXAMPLES, RUN_TIMEOUT_MS, configure, open_and_wait_ready, run_to_end
 
 
@@ -144,7 +144,7 @@ def test_the_gui_process_never_imports_torch(qtbot, window):
 
 
 def test_a_stopped_run_says_precisely_why_it_has_no_graphs(qtbot, window):
-    from jitlab.gui.qt_graph_diff import QtGraphDiffView
+    from jitlab.gui.runs.qt_graph_diff import QtGraphDiffView
     from tests.views.conftest import load_data
 
     win = window
@@ -170,7 +170,7 @@ def test_a_stopped_run_says_precisely_why_it_has_no_graphs(qtbot, window):
 
 
 def test_a_slow_diagnostic_cpu_fusion_run_is_estimated_warned_and_capped(qtbot, window, monkeypatch):
-    from jitlab.core import conductor
+    from jitlab.core.run import conductor
 
     monkeypatch.setattr(conductor, "DIAGNOSTIC_BUDGET_S", 0.001)  # any iteration is "too slow" for this test
     win = window

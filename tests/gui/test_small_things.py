@@ -6,8 +6,8 @@ import copy
 import sys
 
 from jitlab import __version__
-from jitlab.core.explain import INTERNAL_ASSERT_HINT, check_text, explain, iterations_text, warmup_notes
-from jitlab.gui.qt_stats_table import COLUMN_KEYS
+from jitlab.core.present.explain import INTERNAL_ASSERT_HINT, check_text, explain, iterations_text, warmup_notes
+from jitlab.gui.live.qt_stats_table import COLUMN_KEYS
 from tests.conftest import DATA as ENGINE_DATA
 from tests.conftest import ROOT, run_jitlab
 from tests.gui.conftest import DATA, configure, open_and_wait_ready, run_to_end

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"

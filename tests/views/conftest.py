@@ -52,7 +52,7 @@ def _rebase(obj, old: str, new: str):
 
 def load_data(name: str) -> dict:
     """A committed session, its recorded paths moved to this checkout."""
-    from jitlab.core.session import load
+    from jitlab.core.session.store import load
 
     session = load(DATA / name)
     return session if str(ROOT) == RECORDED_ROOT else _rebase(session, RECORDED_ROOT, str(ROOT))

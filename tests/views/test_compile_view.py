@@ -3,8 +3,8 @@ counts, and generated code per kernel."""
 
 from __future__ import annotations
 
-from jitlab.gui.qt_compile_view import QtCompileView
-from jitlab.gui.qt_inside_panel import QtInsidePanel
+from jitlab.gui.inside.qt_compile_view import QtCompileView
+from jitlab.gui.inside.qt_inside_panel import QtInsidePanel
 from tests.views.conftest import grab
 
 

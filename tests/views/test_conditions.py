@@ -1,12 +1,12 @@
-"""Device samples placed under the timings (``jitlab.gui.conditions``, no Qt)."""
+"""Device samples placed under the timings (``jitlab.core.present.conditions``, no Qt)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from jitlab.core.session import new_session
-from jitlab.gui import conditions as C
+from jitlab.core.session.store import new_session
+from jitlab.core.present import conditions as C
 from tests.views.conftest import load_data
 
 GPU_KEYS = ["sm_clock_mhz", "mem_clock_mhz", "temperature_c", "power_w", "gpu_util_pct"]

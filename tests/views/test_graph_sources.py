@@ -3,7 +3,7 @@ Inductor's kernels (no widgets)."""
 
 from __future__ import annotations
 
-from jitlab.gui import graph_sources as G
+from jitlab.core.present import graph_sources as G
 
 
 def test_default_pair_is_scripts_graph_and_optimized_forward(cpu_session):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from jitlab.gui.qt_graph_view import QtGraphView
-from jitlab.gui.qt_inside_panel import QtInsidePanel
+from jitlab.gui.inside.qt_graph_view import QtGraphView
+from jitlab.gui.inside.qt_inside_panel import QtInsidePanel
 from tests.views.conftest import grab
 
 

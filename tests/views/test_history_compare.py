@@ -10,10 +10,10 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
-from jitlab.gui import graph_diff as D
-from jitlab.gui.compare import Comparison, add_previous_series, ratio_text
-from jitlab.gui.qt_graph_diff import QtGraphDiffView
-from jitlab.gui.qt_runs_panel import QtRunsPanel
+from jitlab.core.present import graph_diff as D
+from jitlab.gui.runs.compare import Comparison, add_previous_series, ratio_text
+from jitlab.gui.runs.qt_graph_diff import QtGraphDiffView
+from jitlab.gui.runs.qt_runs_panel import QtRunsPanel
 from tests.views.conftest import DATA, grab
 
 RUNS = ("gated_run1_cpu.json", "gated_run2_cpu.json", "gated_h100.json")

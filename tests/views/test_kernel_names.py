@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jitlab.gui.kernel_names import MAX_PLAIN, short_name
+from jitlab.core.present.kernel_names import MAX_PLAIN, short_name
 
 MUL = ("void at::native::vectorized_elementwise_kernel<4, at::native::BinaryFunctor<float, float, float, "
        "at::native::binary_internal::MulFunctor<float> >, std::array<char*, 3ul> >(int, at::native::BinaryFunctor"

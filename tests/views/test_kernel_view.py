@@ -6,9 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
-from jitlab.gui.kernel_model import COLUMN_KEYS, FULL_NAME_ROLE
-from jitlab.gui.kernel_summary import headlines, summary_rows
-from jitlab.gui.qt_kernel_view import QtKernelView
+from jitlab.gui.inside.kernel_model import COLUMN_KEYS, FULL_NAME_ROLE
+from jitlab.gui.inside.kernel_summary import headlines, summary_rows
+from jitlab.gui.inside.qt_kernel_view import QtKernelView
 from tests.views.conftest import grab
 
 
@@ -27,7 +27,7 @@ def _column(view, key):
 
 
 def _times(view):
-    from jitlab.gui.kernel_model import SORT_ROLE
+    from jitlab.gui.inside.kernel_model import SORT_ROLE
 
     col = COLUMN_KEYS.index("time")
     return [view.proxy.index(r, col).data(SORT_ROLE) for r in range(view.proxy.rowCount())]

@@ -1,7 +1,7 @@
 """The app's iteration buffers and its live speedups give what the saved session says.
 
 The buffers are filled from recorded sessions (real runs), the way a loaded session fills them and in
-the batches a run streams; their figures must be the session's own (:func:`jitlab.core.session.finalize`).
+the batches a run streams; their figures must be the session's own (:func:`jitlab.core.session.store.finalize`).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import math
 import numpy as np
 import pytest
 
-from jitlab.core import session as S
+from jitlab.core.session import store as S
 from jitlab.core import stats
-from jitlab.gui.live_stats import LiveStats, live_speedups
-from jitlab.gui.series import VariantSeries
+from jitlab.gui.live.live_stats import LiveStats, live_speedups
+from jitlab.gui.live.series import VariantSeries
 
 from tests.views.conftest import DATA
 

@@ -4,8 +4,8 @@ source next to the original graph, and fewer kernel launches than eager."""
 
 from __future__ import annotations
 
-from jitlab.core import session as S
-from jitlab.gui.qt_inside_panel import QtInsidePanel
+from jitlab.core.session import store as S
+from jitlab.gui.inside.qt_inside_panel import QtInsidePanel
 from tests.views.conftest import ROOT
 
 LSTM_H100 = ROOT / "benchmarks" / "results" / "h100-lstm" / "lstm-h100-session.json"
@@ -43,7 +43,7 @@ def test_lstm_h100_fusion_groups_and_kernels(qtbot):
 
 def test_source_links_of_a_session_recorded_elsewhere_open_the_bundled_example(qtbot):
     from jitlab.assets import example_path
-    from jitlab.gui.qt_source_pane import QtSourcePane
+    from jitlab.gui.inside.qt_source_pane import QtSourcePane
 
     pane = QtSourcePane()
     qtbot.addWidget(pane)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from jitlab.core import formatting as F
-from jitlab.core import session as S
-from jitlab.gui.qt_stats_table import COLUMN_KEYS, QtStatsTable
-from jitlab.gui.run_model import RunModel
+from jitlab.core.present import numbers as F
+from jitlab.core.session import store as S
+from jitlab.gui.live.qt_stats_table import COLUMN_KEYS, QtStatsTable
+from jitlab.gui.live.run_model import RunModel
 
 from tests.views.conftest import DATA, ROOT
 

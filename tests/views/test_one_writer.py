@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import stat
 
-from jitlab.core import session as S
-from jitlab.gui.export import export_session
+from jitlab.core.session import store as S
+from jitlab.gui.common.export import export_session
 
 from tests.views.conftest import DATA
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from jitlab.gui.qt_progress import QtProgressView
-from jitlab.gui.run_model import RunModel
+from jitlab.gui.live.qt_progress import QtProgressView
+from jitlab.gui.live.run_model import RunModel
 from tests.views.conftest import load_data
 
 

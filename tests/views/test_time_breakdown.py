@@ -15,15 +15,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from jitlab.core.formatting import UNRELIABLE_MARK
+from jitlab.core.present.numbers import UNRELIABLE_MARK
 from jitlab.core.protocol import IterBatch
-from jitlab.core.session import load, new_session
-from jitlab.gui.colors import WARNING_COLOR
-from jitlab.gui.qt_banner import QtBanner
-from jitlab.gui.qt_stats_table import COLUMN_KEYS, QtStatsTable
-from jitlab.gui.qt_time_breakdown import SEGMENT_COLORS, QtTimeBreakdown
-from jitlab.gui.run_model import RunModel
-from jitlab.gui.time_breakdown import busy_machine_text
+from jitlab.core.session.store import load, new_session
+from jitlab.gui.common.colors import WARNING_COLOR
+from jitlab.gui.common.qt_banner import QtBanner
+from jitlab.gui.live.qt_stats_table import COLUMN_KEYS, QtStatsTable
+from jitlab.gui.live.qt_time_breakdown import SEGMENT_COLORS, QtTimeBreakdown
+from jitlab.gui.live.run_model import RunModel
+from jitlab.gui.live.time_breakdown import busy_machine_text
 from tests.views.conftest import ROOT, grab, load_data
 
 LSTM_H100 = ROOT / "benchmarks" / "results" / "h100-lstm" / "lstm-h100-session.json"
@@ -101,7 +101,7 @@ def test_an_old_session_without_device_time_says_so(qtbot, shots):
 
 def test_a_run_without_device_time_says_how_it_was_made(qtbot, tmp_path):
     """A real ``jitlab run --no-device-time``: no sampled rows, and the sentence names the option."""
-    from jitlab.gui.export import KIND_SAMPLED, sampled_rows
+    from jitlab.gui.common.export import KIND_SAMPLED, sampled_rows
     from tests.conftest import run_jitlab
 
     out = tmp_path / "session.json"
@@ -181,7 +181,7 @@ def test_the_banner_names_the_cause_and_the_fix_in_plain_text(qtbot, busy):
 
 def test_a_live_run_draws_device_time_and_flags_a_busy_machine_as_blocks_arrive(qtbot, busy):
     """Replays the recorded run's events as the conductor sends them, with the live timer's derivation."""
-    from jitlab.gui.live_stats import LiveStats
+    from jitlab.gui.live.live_stats import LiveStats
 
     model = RunModel()
     view = _shown(qtbot, QtTimeBreakdown(model))
@@ -237,7 +237,7 @@ def test_a_live_run_draws_device_time_and_flags_a_busy_machine_as_blocks_arrive(
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     """The main window at its default size, with preferences of this test only (no module: no runner)."""
-    from jitlab.gui import paths
+    from jitlab.gui.common import paths
     from jitlab.gui.qt_main_window import MainWindow
 
     monkeypatch.setenv(paths.CONFIG_ENV, str(tmp_path / "config"))
@@ -288,14 +288,14 @@ def test_timing_export_carries_the_breakdown_and_the_csv_the_sampled_rows(qtbot,
 
     from PySide6.QtGui import QImage
 
-    from jitlab.gui.export import CSV_COLUMNS, KIND_SAMPLED, KIND_TIMED
+    from jitlab.gui.common.export import CSV_COLUMNS, KIND_SAMPLED, KIND_TIMED
 
     win = window
     assert win.open_path(_save_busy(busy, tmp_path))
     out = tmp_path / "exports"
     png = win.export_chart("timing", "png", out / "timing.png")
     image = QImage(str(png))
-    from jitlab.gui.export import _header_height
+    from jitlab.gui.common.export import _header_height
     from jitlab.gui.qt_main_window import chart_header
 
     # the header lines, then the chart and its forest plot side by side, then the breakdown

@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from jitlab.core.protocol import IterBatch
-from jitlab.core.session import new_session
-from jitlab.gui import conditions as C
-from jitlab.gui.qt_timing_plot import QtTimingPlot
-from jitlab.gui.run_model import RunModel
+from jitlab.core.session.store import new_session
+from jitlab.core.present import conditions as C
+from jitlab.gui.live.qt_timing_plot import QtTimingPlot
+from jitlab.gui.live.run_model import RunModel
 from tests.views.conftest import grab, load_data
 
 GPU_KEYS = ["sm_clock_mhz", "mem_clock_mhz", "temperature_c", "power_w", "gpu_util_pct"]

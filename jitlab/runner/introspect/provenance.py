@@ -3,7 +3,7 @@
 Every row of the kernel table gains ``origins``: the source lines whose ops
 the kernel (or top-level CPU op) contains, each with the ``share`` of the
 row's time it is charged, shares summing to 1. Rows nothing is known about
-keep ``origins`` unset. :mod:`jitlab.core.lines` turns the rows into the cost
+keep ``origins`` unset. :mod:`jitlab.core.present.lines` turns the rows into the cost
 of each line.
 
 Where the lines come from
@@ -46,7 +46,7 @@ from typing import Any, Iterable
 
 import torch
 
-from jitlab.core.lines import SPLIT_DEFAULT
+from jitlab.core.present.lines import SPLIT_DEFAULT
 
 #: ``  File "/a/b.py", line 7, in forward`` (Python tracebacks, script ranges).
 _PY_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<fn>[\w<>.]+))?')

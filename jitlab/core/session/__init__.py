@@ -1,0 +1,1 @@
+"""The session: its store (load, validate, save, finalize), its schema and its typed shapes."""

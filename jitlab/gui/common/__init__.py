@@ -1,0 +1,1 @@
+"""Shared parts of the window: colours, chart style, layout helpers, table and view bases, exports."""

@@ -1,0 +1,78 @@
+"""A dismissable message strip above the views (never a blocking dialog).
+
+Its text is always plain: error messages and session warnings carry
+``<module>``-like text that rich text would swallow.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from jitlab.gui.common.formatting import location_text
+
+
+class QtBanner(QFrame):
+    """Shows one error or notice; "Details…" asks for the traceback."""
+
+    sig_details_requested = Signal(object)
+    """The error dict whose details the user asked for."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.error: dict | None = None
+        self.label = QLabel("")
+        self.label.setObjectName("bannerText")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = QPushButton("Details…")
+        self.close_button = QPushButton("✕")
+        self.close_button.setFlat(True)
+        self.close_button.setMaximumWidth(28)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.details)
+        layout.addWidget(self.close_button)
+        self.details.clicked.connect(lambda: self.sig_details_requested.emit(self.error))
+        self.close_button.clicked.connect(self.clear)
+        self.setVisible(False)
+
+    def show_error(self, error: dict, prefix: str = "") -> None:
+        """Show an error dict (``message``, optional ``traceback`` and ``location``)."""
+        self.error = error
+        where = location_text(error)
+        text = (error.get("message") or "error").strip()
+        if where and where not in text:
+            text += f"  [{where}]"
+        self.label.setText(prefix + text)
+        self.setStyleSheet("#banner { background: #ffebe9; border: 1px solid #cf222e; } #bannerText { color: #82071e; }")
+        self.details.setVisible(bool(error.get("traceback") or error.get("location")))
+        self.setVisible(True)
+
+    def show_notice(self, text: str) -> None:
+        self.error = None
+        self.label.setText(text)
+        self.setStyleSheet("#banner { background: #fff8c5; border: 1px solid #d4a72c; }")
+        self.details.setVisible(False)
+        self.setVisible(True)
+
+    def show_warning(self, text: str) -> None:
+        """A warning about the figures shown (a busy machine): louder than a notice, no details."""
+        self.error = None
+        self.label.setText(text)
+        self.setStyleSheet("#banner { background: #fff1e5; border: 2px solid #bc4c00; } "
+                           "#bannerText { color: #762c00; font-weight: bold; }")
+        self.details.setVisible(False)
+        self.setVisible(True)
+
+    def text(self) -> str:
+        return "" if self.isHidden() else self.label.text()
+
+    def clear(self) -> None:
+        self.error = None
+        self.label.setText("")
+        self.setVisible(False)

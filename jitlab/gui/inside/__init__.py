@@ -1,0 +1,1 @@
+"""Inside a variant: graphs, kernels, compile output, code panes and their highlighting."""

@@ -1,0 +1,134 @@
+"""The chart people come for: each variant's speedup over eager with its 95% CI (a forest plot).
+
+One row per variant, a point at the speedup and a bar across its confidence
+interval, on a log axis centred on 1× (eager, the dashed line). Live during a
+run (the speedups so far) and final afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from jitlab.gui.common.chart_style import TEXT_COLOR, set_label, set_title, style_plot
+from jitlab.gui.common.colors import variant_color
+from jitlab.gui.common.formatting import fmt_speedup
+from jitlab.gui.live.run_model import RunModel
+from jitlab.gui.live.throttle import ThrottledRedraw
+
+#: Redraw at most this often (ms): the speedups change once a round.
+REDRAW_MS = 250
+
+
+def speedup_rows(model: RunModel) -> list[dict[str, Any]]:
+    """``{variant, speedup, lo, hi, text}`` for each non-eager variant with a speedup, in the model's order."""
+    rows = []
+    if model.session is None:
+        return rows
+    for name in model.variants:
+        if name == "eager":
+            continue
+        rec = model.display_record(name)
+        sp = rec.get("speedup_vs_eager")
+        if sp is None or not math.isfinite(sp) or sp <= 0:
+            continue
+        ci = rec.get("speedup_ci") or (sp, sp)
+        rows.append({"variant": name, "speedup": float(sp), "lo": float(ci[0]), "hi": float(ci[1]),
+                     "text": fmt_speedup(rec, name).replace("  ", " ")})
+    return rows
+
+
+#: Mantissas of the ratios labelled on the speedup axis, coarse to fine; the finest set that gives at
+#: most :data:`MAX_TICKS` labels in view is used (1× is always labelled).
+TICK_LEVELS = ((1,), (1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.1, 1.2, 1.5, 2, 3, 5, 7, 8, 9),
+               (1, 1.05, 1.1, 1.2, 1.3, 1.5, 2, 3, 5, 7, 8, 9, 9.5))
+MAX_TICKS = 6
+
+
+def ratio_ticks(x0: float, x1: float) -> list[tuple[float, str]]:
+    """``(log10 position, label)`` of readable ratios between log10 positions ``x0`` and ``x1``."""
+    best: list[float] = []
+    for mantissas in TICK_LEVELS:
+        inside = sorted({round(m * 10.0 ** e, 6) for e in range(-5, 5) for m in mantissas
+                         if x0 <= math.log10(m * 10.0 ** e) <= x1})
+        if len(inside) > MAX_TICKS:
+            break
+        best = inside
+    if 1.0 not in best and x0 <= 0 <= x1:
+        best = sorted(best + [1.0])
+    return [(math.log10(r), f"{r:g}×") for r in best]
+
+
+class QtSpeedupPlot(pg.GraphicsLayoutWidget):
+    """Forest plot of the speedups over eager of a :class:`RunModel`."""
+
+    def __init__(self, model: RunModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setBackground("w")
+        self.rows: list[dict[str, Any]] = []
+        self.plot = self.addPlot(row=0, col=0)
+        style_plot(self.plot)
+        set_title(self.plot, "speedup vs eager")
+        set_label(self.plot, "bottom", "× eager (log); bars: 95% CI")
+        self.plot.setLogMode(x=True, y=False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.getAxis("left").setWidth(64)
+        self.plot.showGrid(x=True, alpha=0.2)
+        self.reference = pg.InfiniteLine(pos=0.0, angle=90,
+                                         pen=pg.mkPen(variant_color("eager"), width=1.5, style=Qt.PenStyle.DashLine))
+        self.plot.addItem(self.reference, ignoreBounds=True)
+        self.note = pg.TextItem("", color=TEXT_COLOR, anchor=(0.5, 0.5))
+        self.plot.addItem(self.note, ignoreBounds=True)
+        self.setMinimumWidth(200)
+        self.throttle = ThrottledRedraw(self, self.redraw, REDRAW_MS)
+        model.sig_reset.connect(self.throttle.now)
+        model.sig_stats_changed.connect(self.throttle.mark)
+        model.sig_finished.connect(self.throttle.now)
+
+    def redraw(self) -> None:
+        """Draw the rows now."""
+        for item in list(self.plot.listDataItems()) + [i for i in self.plot.items if isinstance(i, pg.TextItem)
+                                                        and i is not self.note]:
+            self.plot.removeItem(item)
+        self.rows = rows = speedup_rows(self.model)
+        axis = self.plot.getAxis("left")
+        n = len(rows)
+        axis.setTicks([[(n - 1 - k, r["variant"]) for k, r in enumerate(rows)]])
+        if not rows:
+            self.note.setText("no speedup yet" if self.model.session is not None else "")
+            self.note.setPos(0.0, 0.0)
+            self.plot.setXRange(-0.3, 0.3, padding=0)
+            self.plot.setYRange(-1, 1, padding=0)
+            return
+        self.note.setText("")
+        values = [v for r in rows for v in (r["lo"], r["hi"], r["speedup"])]
+        lo, hi = math.log10(min(min(values), 1.0)), math.log10(max(max(values), 1.0))
+        span = max(hi - lo, 0.1)
+        labels = []
+        for k, r in enumerate(rows):
+            y = n - 1 - k
+            color = variant_color(r["variant"])
+            pen = pg.mkPen(color, width=3)
+            self.plot.addItem(pg.PlotDataItem([r["lo"], r["hi"]], [y, y], pen=pen))
+            for end in (r["lo"], r["hi"]):
+                self.plot.addItem(pg.PlotDataItem([end, end], [y - 0.12, y + 0.12], pen=pg.mkPen(color, width=2)))
+            self.plot.addItem(pg.PlotDataItem([r["speedup"]], [y], pen=None, symbol="s", symbolSize=11,
+                                              symbolBrush=pg.mkBrush(color), symbolPen=pg.mkPen("w")))
+            labels.append((pg.TextItem(r["text"], color=TEXT_COLOR, anchor=(0, 1.1)), y))
+        x0, x1 = lo - 0.25 * span - 0.02, hi + 0.25 * span + 0.02
+        self.plot.setXRange(x0, x1, padding=0)
+        self.plot.getAxis("bottom").setTicks([ratio_ticks(x0, x1)])
+        for label, y in labels:  # left-aligned inside the plot, above the row's bar: never cut off
+            label.setPos(x0, y)
+            self.plot.addItem(label, ignoreBounds=True)
+        self.plot.setYRange(-0.7, n - 0.4, padding=0)
+
+    def export_widget(self) -> QWidget:
+        return self
+

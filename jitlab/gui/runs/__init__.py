@@ -1,0 +1,1 @@
+"""Saved runs: the list, comparisons and the graph diff."""
