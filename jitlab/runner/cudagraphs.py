@@ -115,7 +115,8 @@ class Recorder:
             notes.append(f"CUDA-graph skip reasons not available on torch {torch.__version__} (no {_NAME})")
         recorded = _recorded_graphs(self.device) if on_cuda else 0
         if on_cuda and recorded is None:
-            notes.append(f"the CUDA-graph tree could not be read on torch {torch.__version__}")
+            notes.append("the number of recorded CUDA graphs is not known: the CUDA-graph tree was already "
+                         f"released or could not be read on torch {torch.__version__}")
         return {"mode": compile_mode(self.variant), "device": self.device.type, "graphs": graphs,
                 "skips": list(self.skips), "recorded": recorded, "notes": notes}
 
@@ -126,8 +127,8 @@ def _recorded_graphs(device: torch.device) -> int | None:
         from torch._inductor import cudagraph_trees as trees
 
         manager = trees.get_container(device.index or 0).tree_manager
-        if manager is None:
-            return 0
+        if manager is None:  # released (Dynamo was reset) or never built: not the same as none recorded
+            return None
         seen, stack = 0, [n for nodes in manager.roots.values() for n in nodes]
         while stack:
             node = stack.pop()

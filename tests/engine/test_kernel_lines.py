@@ -193,7 +193,7 @@ def test_kernels_from_inductors_cache_follow_lines_that_moved(tmp_path):
         module.write_text("import torch\n" + "\n" * shift + "\n\n" + source)
         out = tmp_path / f"s{shift}.json"
         r = run_jitlab("run", str(module), "--variants", "compile", "--iters", "2", "--device", DEVICE,
-                       "--no-device-time", "-q", "--out", str(out), env=env)
+                       "--no-device-time", "--compile-cache", "warm", "-q", "--out", str(out), env=env)
         assert r.session is not None and r.session["variants"]["compile"]["status"] == "ok", r.err
         sessions.append(r.session)
     text = module.read_text().splitlines()

@@ -236,7 +236,10 @@ def kernel_launchers(events: list[Any], limit: int = 4) -> dict[str, list[str]]:
 
 def _iteration_windows(events: list[Any]) -> list[tuple[float, float]]:
     """``(start_us, end_us)`` of every profiled iteration, in order."""
-    return sorted((float(e.time_range.start), float(e.time_range.end)) for e in events if e.name == ITERATION_MARK)
+    # With CUDA activity the mark also comes back as a GPU user annotation: only the CPU range counts
+    # (counting both halved every per-iteration figure on an H200).
+    return sorted((float(e.time_range.start), float(e.time_range.end)) for e in events
+                  if e.name == ITERATION_MARK and getattr(e.device_type, "name", "CPU") == "CPU")
 
 
 def steady_rows(calls: list[Call], windows: list[tuple[float, float]],
