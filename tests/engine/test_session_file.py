@@ -101,7 +101,7 @@ def test_newer_schema_refused_by_name(linear_session, tmp_path):
 def test_loading_needs_no_torch(linear_session):
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "from jitlab.core import session\n"
+        "from jitlab.core.session import store as session\n"
         f"s = session.load({str(linear_session)!r})\n"
         "print(s['variants']['script']['stats']['total']['n'])\n"
         "assert 'torch' not in [m for m in sys.modules if sys.modules[m] is not None]\n"

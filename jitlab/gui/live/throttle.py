@@ -49,6 +49,9 @@ class ThrottledRedraw(QObject):
             self._redraw()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view and event.type() == QEvent.Type.Show and self.dirty:
+        # A filter whose Python side is already gone (its view is being torn down while events are
+        # still delivered) is called without its attributes: it has nothing left to redraw.
+        view = getattr(self, "view", None)
+        if view is not None and watched is view and event.type() == QEvent.Type.Show and getattr(self, "dirty", False):
             self._tick()
         return False
