@@ -20,6 +20,7 @@ from jitlab.gui.live.qt_timing_plot import QtTimingPlot  # noqa: E402
 from jitlab.gui.live.run_model import RunModel  # noqa: E402
 from tests.compile_lane.conftest import DATA, MODES, jitlab  # noqa: E402
 from tests.compile_lane.data.scale_changes import CHANGE_AFTER  # noqa: E402
+from tests.views.conftest import shown  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -43,11 +44,7 @@ def _grab(widget, path):
 def test_the_recompile_is_marked_on_the_timing_plot(qtbot, recompile_run, shots):
     _out, session = recompile_run
     model = RunModel()
-    plot = QtTimingPlot(model)
-    qtbot.addWidget(plot)
-    plot.resize(1200, 600)
-    plot.show()
-    qtbot.waitExposed(plot)
+    plot = shown(qtbot, QtTimingPlot(model), 1200, 600)
     model.show_session(session)
     plot.redraw()
     marks = plot.recompile_marks.marks

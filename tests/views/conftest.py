@@ -96,6 +96,15 @@ def shots(tmp_path) -> Path:
     return folder
 
 
+def shown(qtbot, widget, width: int, height: int):
+    """``widget`` owned by ``qtbot``, resized, shown and exposed."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
 def grab(widget, path: Path) -> Path:
     """Save an offscreen screenshot of ``widget`` and check it is not empty."""
     from PySide6.QtWidgets import QApplication

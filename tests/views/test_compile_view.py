@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from jitlab.gui.inside.qt_compile_view import QtCompileView
 from jitlab.gui.inside.qt_inside_panel import QtInsidePanel
-from tests.views.conftest import grab
+from tests.views.conftest import grab, shown
 
 
 def _view(qtbot, session):
-    view = QtCompileView(session)
-    qtbot.addWidget(view)
-    view.resize(1300, 900)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown(qtbot, QtCompileView(session), 1300, 900)
 
 
 def test_graph_break_is_listed_with_its_line(qtbot, break_session, shots):

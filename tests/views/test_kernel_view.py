@@ -9,16 +9,11 @@ from PySide6.QtGui import QGuiApplication
 from jitlab.gui.inside.kernel_model import COLUMN_KEYS, FULL_NAME_ROLE
 from jitlab.gui.inside.kernel_summary import headlines, summary_rows
 from jitlab.gui.inside.qt_kernel_view import QtKernelView
-from tests.views.conftest import grab
+from tests.views.conftest import grab, shown
 
 
 def _view(qtbot, session):
-    view = QtKernelView(session)
-    qtbot.addWidget(view)
-    view.resize(1300, 850)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown(qtbot, QtKernelView(session), 1300, 850)
 
 
 def _column(view, key):

@@ -24,7 +24,7 @@ from jitlab.gui.live.qt_stats_table import COLUMN_KEYS, QtStatsTable
 from jitlab.gui.live.qt_time_breakdown import SEGMENT_COLORS, QtTimeBreakdown
 from jitlab.gui.live.run_model import RunModel
 from jitlab.gui.live.time_breakdown import busy_machine_text
-from tests.views.conftest import ROOT, grab, load_data
+from tests.views.conftest import ROOT, grab, load_data, shown
 
 LSTM_H100 = ROOT / "benchmarks" / "results" / "h100-lstm" / "lstm-h100-session.json"
 
@@ -243,12 +243,7 @@ def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv(paths.CONFIG_ENV, str(tmp_path / "config"))
     monkeypatch.setenv(paths.DATA_ENV, str(tmp_path / "data"))
     paths.set_application_names()
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+    return shown(qtbot, MainWindow(), 1400, 900)
 
 
 def _save_busy(busy, tmp_path):

@@ -13,7 +13,7 @@ from jitlab.core.session.store import new_session
 from jitlab.core.present import conditions as C
 from jitlab.gui.live.qt_timing_plot import QtTimingPlot
 from jitlab.gui.live.run_model import RunModel
-from tests.views.conftest import grab, load_data
+from tests.views.conftest import grab, load_data, shown
 
 GPU_KEYS = ["sm_clock_mhz", "mem_clock_mhz", "temperature_c", "power_w", "gpu_util_pct"]
 H100_LIST = ["SM clock", "memory clock", "GPU temperature", "GPU power", "GPU utilisation", "CPU frequency",
@@ -22,13 +22,7 @@ H100_LIST = ["SM clock", "memory clock", "GPU temperature", "GPU power", "GPU ut
 
 @pytest.fixture
 def view(qtbot):
-    model = RunModel()
-    plot = QtTimingPlot(model)
-    qtbot.addWidget(plot)
-    plot.resize(1100, 700)
-    plot.show()
-    qtbot.waitExposed(plot)
-    return plot
+    return shown(qtbot, QtTimingPlot(RunModel()), 1100, 700)
 
 
 def _items(combo) -> list[str]:
