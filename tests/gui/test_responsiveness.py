@@ -12,7 +12,10 @@ from tests.gui.conftest import DATA, RUN_TIMEOUT_MS, configure, open_and_wait_re
 
 HEARTBEAT_MS = 5
 #: Was 100 ms. The live device-time figures, the robust timing range and the forest plot brought
-#: the longest stall while streaming to 101-228 ms on a two-core machine: to be brought back.
+#: the longest stall while streaming to 101-228 ms on a two-core machine. With the conductor in the
+#: GUI thread (no worker thread contending for the GIL), three runs on a two-core machine busy with
+#: the test suite gave 102-136 ms streaming and 159-360 ms after the run; the same three with the
+#: thread, 95-252 ms and 223-626 ms.
 MAX_STALL_MS = 250
 #: Once every iteration has streamed, the sampled blocks' and introspection's results arrive, the
 #: views take the final session in one go and the Runs list re-reads the saved file, all in the
@@ -24,10 +27,8 @@ def _where(win) -> str:
     """What the run was doing, for a run that did not end (seen once, not reproduced in 25 runs since)."""
     ctl = win.bench.controller
     c = ctl.conductor
-    thread = ctl._thread
     return (f"states {c.state}, measured {c.measured}, round {c.round}, sampled round {c._sample_round}, "
-            f"queues {c._round_queue}/{c._sample_queue}, stopping {c.stopping}, conductor thread alive "
-            f"{bool(thread and thread.is_alive())} with {thread.inbox.qsize() if thread else 0} queued, runners "
+            f"queues {c._round_queue}/{c._sample_queue}, stopping {c.stopping}, runners "
             f"{ {v: r.is_running() for v, r in ctl._runners.items()} }")
 
 

@@ -1,19 +1,19 @@
 """Drive one run: runner ``QProcess`` es on one side, the sans-IO conductor on
 the other (the GUI's counterpart of :mod:`jitlab.host.driver`).
 
-The processes live in the GUI thread and are read as their output arrives.
-The conductor runs in a worker thread of its own: it recomputes the session's
-statistics after every round (bootstrap CIs over every iteration), which for
-a long run takes longer than a frame. Messages and exits go to it through a
-queue; the ``(variant, command)`` pairs it returns, its progress events and
-the variants to kill come back as queued Qt signals, in order.
+Both live in the GUI thread. The conductor once ran in a worker thread of its
+own, because it recomputed the session's statistics after every round; it now
+only records messages and decides the next command (statistics are computed
+when the run ends, or per round only under ``--precision``), and the
+responsiveness test (20,000 streamed iterations, ``tests/gui/test_responsiveness.py``)
+stays inside its bound without the thread. Without it there is no queue, no
+second Python thread contending for the GIL with the GUI, and no ordering to
+keep between two threads: each runner event is handed to the conductor as it
+arrives and its commands are written at once.
 """
 
 from __future__ import annotations
 
-import queue
-import sys
-import threading
 import traceback
 from typing import Any
 
@@ -32,69 +32,6 @@ from jitlab.gui.process.runner_process import QtRunnerProcess
 TIMEOUT_CHECK_MS = 250
 #: Runners that said goodbye but linger (e.g. compile workers) are killed after this.
 LINGER_MS = 3000
-#: GIL switch interval while the conductor thread exists: the GUI thread, which gives the GIL up
-#: around many Qt calls, then waits at most 1 ms (not Python's default 5 ms) to get it back.
-GIL_SWITCH_INTERVAL_S = 0.001
-
-
-class _Bridge(QObject):
-    """Signals emitted by the conductor thread, delivered in the GUI thread."""
-
-    sig_commands = Signal(object)
-    sig_event = Signal(str, object, object)
-    sig_stop = Signal(object)
-    sig_failed = Signal(str)
-
-
-class _ConductorThread(threading.Thread):
-    """Feed one conductor from a queue; report through a :class:`_Bridge`."""
-
-    def __init__(self, conductor: Conductor, bridge: _Bridge) -> None:
-        super().__init__(name="jitlab-conductor", daemon=True)
-        self.conductor = conductor
-        self.bridge = bridge
-        self.watchdog = Watchdog(conductor)
-        self.inbox: queue.Queue = queue.Queue()
-        conductor.listener = lambda event, variant, payload: bridge.sig_event.emit(event, variant, payload)
-
-    def run(self) -> None:
-        c = self.conductor
-        while True:
-            item = self.inbox.get()
-            if item is None:
-                return
-            kind, args = item
-            try:
-                if kind == "start":
-                    self.bridge.sig_commands.emit(c.start())
-                elif kind == "message":
-                    self.bridge.sig_commands.emit(c.on_message(*args))
-                    kills = c.take_kill_requests()
-                    if kills:  # it sent a malformed message: stopped, its variant failed
-                        self.bridge.sig_stop.emit(kills)
-                elif kind == "exit":
-                    self.bridge.sig_commands.emit(c.on_exit(*args))
-                elif kind == "tick":
-                    expired = c.check_timeouts()
-                    if expired:  # a step stuck in C code ignores SIGTERM: killed after the grace period
-                        self.bridge.sig_stop.emit(expired)
-                    self._watch_hangs()
-                elif kind == "stop":
-                    self.bridge.sig_stop.emit(c.stop())
-            except Exception:  # noqa: BLE001 - reported in the GUI thread, which ends the run
-                self.bridge.sig_failed.emit(traceback.format_exc())
-                return
-
-
-    def _watch_hangs(self) -> None:
-        """Ask a runner that stopped making progress for its stack; then report it and stop it."""
-        ask, stop = self.watchdog.check()
-        for v in ask:
-            hangs.request_stack(self.conductor.pids.get(v))
-        for v in stop:
-            self.watchdog.report(v, hangs.read_stack(self.conductor.pids.get(v)))
-        if stop:
-            self.bridge.sig_stop.emit(stop)
 
 
 class RunController(QObject):
@@ -121,14 +58,9 @@ class RunController(QObject):
         self.pool = pool
         self.conductor: Conductor | None = None
         self.session: dict[str, Any] | None = None
-        self._thread: _ConductorThread | None = None
+        self.watchdog: Watchdog | None = None
         self._active = False
         self._runners: dict[str, QtRunnerProcess] = {}
-        self._bridge = _Bridge(self)
-        self._bridge.sig_commands.connect(self._send_all)
-        self._bridge.sig_event.connect(self._on_conductor_event)
-        self._bridge.sig_stop.connect(self._stop_variants)
-        self._bridge.sig_failed.connect(self._on_conductor_failed)
         self._timeouts = QTimer(self)
         self._timeouts.setInterval(TIMEOUT_CHECK_MS)
         self._timeouts.timeout.connect(lambda: self._post("tick"))
@@ -167,10 +99,8 @@ class RunController(QObject):
             runner.sig_exited.connect(self._on_exited)
             self._runners[variant] = runner
         self._active = True
-        self._thread = _ConductorThread(self.conductor, self._bridge)
-        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
-            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-        self._thread.start()
+        self.conductor.listener = self._on_conductor_event
+        self.watchdog = Watchdog(self.conductor)
         self.sig_started.emit(session)
         self._post("start")
         for runner in list(self._runners.values()):
@@ -197,8 +127,42 @@ class RunController(QObject):
     # ---- runner events (GUI thread) -> conductor thread
 
     def _post(self, kind: str, *args: Any) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            self._thread.inbox.put((kind, args))
+        """Hand one event to the conductor and carry out what it decides."""
+        c = self.conductor
+        if not self._active or c is None:
+            return
+        try:
+            if kind == "start":
+                self._send_all(c.start())
+            elif kind == "message":
+                self._send_all(c.on_message(*args))
+                kills = c.take_kill_requests()
+                if kills:  # it sent a malformed message: stopped, its variant failed
+                    self._stop_variants(kills)
+            elif kind == "exit":
+                self._send_all(c.on_exit(*args))
+            elif kind == "tick":
+                expired = c.check_timeouts()
+                if expired:  # a step stuck in C code ignores SIGTERM: killed after the grace period
+                    self._stop_variants(expired)
+                self._watch_hangs()
+            elif kind == "stop":
+                self._stop_variants(c.stop())
+        except Exception:  # noqa: BLE001 - a scheduler bug ends this run, never the app
+            self._on_conductor_failed(traceback.format_exc())
+
+    def _watch_hangs(self) -> None:
+        """Ask a runner that stopped making progress for its stack; then report it and stop it."""
+        c, dog = self.conductor, self.watchdog
+        if c is None or dog is None:
+            return
+        ask, stop = dog.check()
+        for v in ask:
+            hangs.request_stack(c.pids.get(v))
+        for v in stop:
+            dog.report(v, hangs.read_stack(c.pids.get(v)))
+        if stop:
+            self._stop_variants(stop)
 
     def _variant_of(self, runner: QtRunnerProcess) -> str | None:
         v = runner.variant
@@ -234,7 +198,8 @@ class RunController(QObject):
     def _on_conductor_event(self, event: str, variant: str | None, payload: dict) -> None:
         self.sig_event.emit(event, variant, payload)
         if event == "finished":
-            self._finish()
+            # After the conductor's call has returned (and its last commands are written), not inside it.
+            QTimer.singleShot(0, self, self._finish)
 
     def _stop_variants(self, variants: list[str]) -> None:
         for variant in variants:
@@ -248,7 +213,7 @@ class RunController(QObject):
         if self.session is not None:
             reason = "the run's scheduler failed; the run was stopped: " + text.strip().splitlines()[-1]
             self.session["warnings"].append(reason)
-            if self.conductor is not None:  # its thread has ended: safe to touch here
+            if self.conductor is not None:
                 self.conductor.abandon(reason)
             S.finalize(self.session)
         self._finish()
@@ -261,10 +226,6 @@ class RunController(QObject):
         """
         if not self._active:
             return
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.inbox.put(None)
-            thread.join(timeout=2.0)
         self._kill_all_runners()
         if self.conductor is not None and self.session is not None:
             self.conductor.abandon(reason)
@@ -276,9 +237,6 @@ class RunController(QObject):
             return
         self._active = False
         self._timeouts.stop()
-        if self._thread is not None:
-            self._thread.inbox.put(None)
-            self._thread = None
         if any(r.is_running() for r in self._runners.values()):
             self._linger.start()
         self.sig_finished.emit(self.session)
