@@ -256,9 +256,11 @@ def view_kernels(name: str, v: dict[str, Any]) -> tuple[str, bool]:
     unit = k.get("unit", "kernel")
     head = (f"{unit}s per iteration, from {k.get('iterations')} profiled iteration(s) on {k.get('device')}; "
             f"time is {k.get('what') or ('device' if 'CUDA' in unit else 'CPU') + ' time'}")
-    if k.get("dropped_iterations"):
-        head += (f"; {k['dropped_iterations']} of {k.get('profiled_iterations')} profiled iterations were left out "
-                 "as slower than the others")
+    left_out = [f"{k[key]} {what}" for key, what in (("warmup_iterations", "as the profiler's warm-up"),
+                                                      ("dropped_iterations", "as slower than the fastest quarter"))
+                if k.get(key)]
+    if left_out:
+        head += f"; of {k.get('profiled_iterations')} profiled iterations, left out: " + ", ".join(left_out)
     foot = [f"total: {t.get('launches')} launches of {t.get('distinct')} distinct, {_us(t.get('device_time_us'))}"
             f"; fused launches: {t.get('fused_launches')}"]
     for phase, pt in (k.get("by_phase") or {}).items():

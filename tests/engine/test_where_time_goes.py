@@ -201,16 +201,53 @@ def test_the_kernel_table_agrees_with_the_measured_step(jitlab_run, example):
     if r.session["reliability"]["unreliable"]:
         # Profiled ops stretch more than timed steps when others take the core; the report says so.
         pytest.skip("the machine was busy: " + "; ".join(r.session["reliability"]["causes"]))
-    ratios = []
     for name, v in r.session["variants"].items():
         k, wall = v["kernels"], v["stats"]["total"]["median"]
-        assert k["iterations"] >= 2 and k["profiled_iterations"] >= 3
+        assert k["iterations"] >= 2 and k["profiled_iterations"] >= 5
         per_iter_ms = k["totals"]["device_time_us"] / 1000.0
         assert k["check"]["ratio"] == pytest.approx(per_iter_ms / wall)
         assert "CPU time per iteration" in k["what"]
-        ratios.append(per_iter_ms / wall)
         if per_iter_ms > 1.5 * wall:
-            # Where the profiled ops ran slower than the timed steps, the table says so and why.
-            assert k["check"]["exceeds"] and "the profiler records every op" in k["check"]["text"], (name, k["check"])
-    # Most variants' tables agree with their steps (one of three at 2x was seen on a fresh 2-core machine).
-    assert sorted(ratios)[len(ratios) // 2] <= 1.5, ratios
+            # Only where the machine itself had slowed down by the time of the profile (measured by the
+            # unprofiled steps just before it), and the table says so; against those steps it holds.
+            check = k["check"]
+            assert check["exceeds"] and "the machine was slower while profiling" in check["text"], (name, check)
+            assert check["unprofiled_ratio"] <= 1.5, (name, check)
+
+
+def _calls(totals: list[float]) -> tuple[list, list]:
+    """One op call per iteration with the given totals (us), in windows 100 us apart."""
+    windows = [(1000.0 * i, 1000.0 * i + 900.0) for i in range(len(totals))]
+    return [(a + 1.0, "aten::mm", "fwd", us) for (a, _b), us in zip(windows, totals)], windows
+
+
+def test_the_kernel_table_leaves_out_the_warm_up_and_the_disturbed_iterations():
+    from jitlab.runner.introspect import kernels as K
+
+    calls, windows = _calls([400.0, 310.0, 100.0, 104.0, 250.0, 98.0, 101.0, 180.0, 99.0, 103.0])
+    steady = K.steady_iterations(calls, windows, skip=2)
+    assert steady == {2, 3, 5, 6, 8, 9}  # not the first two, not 250 or 180 (over 1.25x the fastest quarter)
+    rows = K.rows_of(calls, windows, steady)
+    assert rows[("aten::mm", "fwd")] == [6, 605.0]
+    # Too few iterations to tell a disturbed one: every one after the warm-up counts.
+    assert K.steady_iterations(*_calls([5.0, 50.0, 500.0]), skip=2) == {2}
+
+
+def test_a_kernel_table_over_the_step_says_which_measured_cause_stretched_it():
+    v = {"stats": {"total": {"median": 1.0}},
+         "kernels": {"unit": "top-level CPU op", "iterations": 8, "totals": {"device_time_us": 1900.0},
+                     "unprofiled_step_ms": 1.6, "profiler_ms": 0.45, "recorded_events": 1500,
+                     "dropped_iterations": 3}}
+    check = breakdown.kernel_table_check(v)
+    assert check["exceeds"] and check["ratio"] == pytest.approx(1.9)
+    assert check["unprofiled_ratio"] == pytest.approx(1.9 / 1.6)
+    assert "unprofiled steps timed just before the profile took 1.6 ms, 1.60x the timed median" in check["text"]
+    assert "it added 0.45 ms to each iteration (1500 recorded events, about 0.3 us each)" in check["text"]
+    assert "3 slower profiled iteration(s) were already left out" in check["text"]
+    v["kernels"]["profiler_scale"] = 0.7  # rows already scaled: the profiler is not blamed again
+    assert "the profiler's own cost (0.45 ms per iteration) is already taken out" in breakdown.kernel_table_check(v)["text"]
+    v["kernels"]["unprofiled_step_ms"] = 1.05  # the machine as fast as in the timed rounds: not blamed
+    assert "machine was slower" not in breakdown.kernel_table_check(v)["text"]
+    v["kernels"]["totals"]["device_time_us"] = 1200.0
+    quiet = breakdown.kernel_table_check(v)
+    assert not quiet["exceeds"] and "slower" not in quiet["text"]

@@ -195,26 +195,58 @@ def fix_advice(env: dict[str, Any]) -> str:
 #: The kernel table may claim this much more per iteration than the timed median
 #: (the profiler adds a few microseconds to every op it records) before it says why.
 KERNEL_TABLE_SLACK = 1.5
+#: Unprofiled steps timed just before the profile this much slower than the timed
+#: median mean the machine itself had slowed down by then.
+MACHINE_SLOWER = 1.25
 
 
 def kernel_table_check(v: dict[str, Any]) -> dict[str, Any] | None:
-    """``{ratio, text}`` comparing the kernel table's time per iteration with the measured step."""
+    """``{ratio, text, exceeds}`` comparing the kernel table's time per iteration with the measured
+    step, and where it claims more, why (from what the profile measured beside itself)."""
     k = v.get("kernels") or {}
     total = (k.get("totals") or {}).get("device_time_us")
     wall = ((v.get("stats") or {}).get("total") or {}).get("median")
     if not total or not wall:
         return None
-    ratio = total / 1000.0 / wall
+    ms = total / 1000.0
+    ratio = ms / wall
     what = "device time" if "CUDA" in str(k.get("unit")) else "CPU op time"
     n = k.get("iterations")
-    text = (f"{what} per iteration {total / 1000.0:.3g} ms from {n} profiled iteration(s) against a measured "
+    text = (f"{what} per iteration {ms:.3g} ms from {n} profiled iteration(s) against a measured "
             f"median step of {wall:.3g} ms ({ratio:.2f}x)")
+    scale, recorded = k.get("profiler_scale"), (k.get("totals") or {}).get("recorded_us")
+    if scale and scale < 1.0 and recorded:
+        text += (f"; as recorded {recorded / 1000.0:.3g} ms, scaled by {scale:.2f} as a profiled iteration took "
+                 f"{1 / scale:.2f}x an unprofiled one")
+    check: dict[str, Any] = {"ratio": ratio, "exceeds": ratio > KERNEL_TABLE_SLACK}
+    beside = k.get("unprofiled_step_ms")
+    if beside:
+        check["unprofiled_ratio"] = ms / beside
     if ratio > KERNEL_TABLE_SLACK:
-        dropped = k.get("dropped_iterations")
-        text += ("; the profiled iterations ran slower than the timed ones: the profiler records every op "
-                 "(a few microseconds each), and a busy machine stretches them"
-                 + (f" ({dropped} slower profiled iteration(s) were already left out)" if dropped else ""))
-    return {"ratio": ratio, "text": text, "exceeds": ratio > KERNEL_TABLE_SLACK}
+        text += "; the profiled iterations ran slower than the timed ones: " + "; ".join(_why_slower(k, wall))
+    check["text"] = text
+    return check
+
+
+def _why_slower(k: dict[str, Any], wall: float) -> list[str]:
+    """The measured reasons a kernel table claims more per iteration than the timed median."""
+    why = []
+    beside = k.get("unprofiled_step_ms")
+    if beside and beside > MACHINE_SLOWER * wall:
+        why.append(f"the machine was slower while profiling (unprofiled steps timed just before the profile "
+                   f"took {beside:.3g} ms, {beside / wall:.2f}x the timed median)")
+    cost, events = k.get("profiler_ms"), k.get("recorded_events")
+    if k.get("profiler_scale"):
+        why.append(f"the profiler's own cost ({cost or 0:.3g} ms per iteration) is already taken out of the rows")
+    elif cost and events:
+        why.append(f"the profiler records every op: it added {cost:.3g} ms to each iteration "
+                   f"({events:g} recorded events, about {cost * 1000.0 / events:.2g} us each)")
+    else:
+        why.append("the profiler records every op (a few microseconds each), and a busy machine stretches them")
+    dropped = k.get("dropped_iterations")
+    if dropped:
+        why.append(f"{dropped} slower profiled iteration(s) were already left out")
+    return why
 
 
 # ---- the whole session

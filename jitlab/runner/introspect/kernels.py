@@ -25,14 +25,23 @@ from jitlab.core.variants import file_stem
 from jitlab.runner.introspect.limits import KERNEL_LIMIT
 
 #: Profile at least this many iterations ...
-MIN_STEPS = 3
+MIN_STEPS = 5
 #: ... at most this many ...
-MAX_STEPS = 10
+MAX_STEPS = 20
 #: ... and no more once this much time has gone (a slow variant gets MIN_STEPS).
 MAX_SECONDS = 1.0
-#: A profiled iteration this much slower than the profiled median was
-#: preempted or hit a profiler hiccup: its rows are left out.
-OUTLIER_RATIO = 1.5
+#: The first profiled iterations are left out: while the profiler fills its first
+#: buffers they ran up to twice as slow as the ones after (tiny modules, two-core CPU).
+WARMUP_STEPS = 2
+#: A profiled iteration whose op time is over this many times the fastest quarter's
+#: was preempted or hit a profiler flush: its rows are left out.
+STEADY_RATIO = 1.25
+#: Unprofiled steps timed just before the profile (at least BESIDE_MIN, at most
+#: BESIDE_MAX, within BESIDE_SECONDS): they tell the profiler's cost apart from a
+#: machine that became slower after the timed rounds.
+BESIDE_MIN = 3
+BESIDE_MAX = 10
+BESIDE_SECONDS = 0.5
 ITERATION_MARK = "jitlab::iteration"
 BACKWARD_MARK = "autograd::engine::evaluate_function"
 #: Names compilers give their kernels: NNC, Inductor's C++ and Triton.
@@ -83,6 +92,7 @@ def profile(runner: Any, generated: Iterable[str], cpu_hook: Callable[[], Contex
         ``device``, ``hidden_metadata_ops`` and ``trace_file``.
     """
     cuda = runner.device.type == "cuda"
+    beside = unprofiled_steps(runner.harness)
     hook = cpu_hook() if (cpu_hook is not None and not cuda) else nullcontext()
     steps = 0
     mark = torch.autograd.profiler.record_function
@@ -102,22 +112,39 @@ def profile(runner: Any, generated: Iterable[str], cpu_hook: Callable[[], Contex
     events = list(prof.function_events)
     names = set(generated)
     per_iteration, hidden = (device_kernels(events) if cuda else cpu_ops(events))
-    raw, kept = steady_rows(per_iteration, _iteration_windows(events), steps)
+    windows = _iteration_windows(events)
+    skip = WARMUP_STEPS if len(windows) >= MIN_STEPS else 0
+    steady = steady_iterations(per_iteration, windows, skip)
+    raw = rows_of(per_iteration, windows, steady) if windows else rows_of(per_iteration, [], set())
+    kept = len(steady) if windows else steps
+    cost = profiler_cost(events, windows, steady, beside)
+    scale = 1.0 if cuda else cost.get("profiler_scale", 1.0)
+    recorded_us = sum(us for _count, us in raw.values()) / max(1, kept)
+    if scale < 1.0:
+        raw = {key: [count, us * scale] for key, (count, us) in raw.items()}
     result = summarize(raw, kept, names)
+    result["totals"]["recorded_us"] = round(recorded_us, 3)
     if cuda:
         launchers = kernel_launchers(events)
         for row in result["items"]:
             if launchers.get(row["name"]):
                 row["launched_by"] = launchers[row["name"]]
     result["profiled_iterations"] = steps
-    if kept < steps:
-        result["dropped_iterations"] = steps - kept
+    if windows and skip:
+        result["warmup_iterations"] = skip
+    if steps - kept - (skip if windows else 0) > 0:
+        result["dropped_iterations"] = steps - kept - (skip if windows else 0)
+    result.update(cost)
+    if cuda:
+        result.pop("profiler_scale", None)  # kernels run as long with the profiler as without it
     result.update({
         "device": str(runner.device),
         "unit": "CUDA kernel" if cuda else "top-level CPU op",
         "hidden_metadata_ops": _tidy(hidden / steps),
         "what": "device time per iteration (CUDA kernels)" if cuda else
-                "CPU time per iteration of the outermost operators (their wall time on the thread that ran them)",
+                "CPU time per iteration of the outermost operators (their wall time on the thread that ran them"
+                + (f", scaled by {scale:.2f}: a profiled iteration took {1 / scale:.2f}x an unprofiled one)"
+                   if scale < 1.0 else ")"),
         "trace_file": None,
     })
     if len(raw) > KERNEL_LIMIT:
@@ -242,35 +269,102 @@ def _iteration_windows(events: list[Any]) -> list[tuple[float, float]]:
                   if e.name == ITERATION_MARK and getattr(e.device_type, "name", "CPU") == "CPU")
 
 
-def steady_rows(calls: list[Call], windows: list[tuple[float, float]],
-                steps: int) -> tuple[dict[tuple[str, str], list[float]], int]:
-    """``{(name, phase): [calls, us]}`` over the profiled iterations that were not outliers,
-    and how many iterations those are.
+def _iteration_of(start: float, windows: list[tuple[float, float]]) -> int | None:
+    return next((j for j, (a, b) in enumerate(windows) if a <= start <= b), None)
 
-    An iteration whose total is over :data:`OUTLIER_RATIO` times the median
-    of the profiled iterations (the process was preempted, or the profiler
-    flushed its buffers) would make the table claim more time per iteration
-    than the timed iterations took.
+
+def steady_iterations(calls: list[Call], windows: list[tuple[float, float]], skip: int) -> set[int]:
+    """The profiled iterations the table is made of: after the first ``skip``, those whose
+    total is within :data:`STEADY_RATIO` of the fastest quarter's.
+
+    Preemption and the profiler's buffer flushes only ever add time, so the
+    fastest iterations are the undisturbed ones; an iteration that took longer
+    would make the table claim more time per iteration than the timed
+    iterations took.
     """
     totals = [0.0] * len(windows)
-    where: list[int | None] = []
     for start, _name, _phase, us in calls:
-        k = next((j for j, (a, b) in enumerate(windows) if a <= start <= b), None)
-        where.append(k)
+        k = _iteration_of(start, windows)
         if k is not None:
             totals[k] += us
-    keep = set(range(len(windows)))
-    if len(windows) >= 3:
-        typical = sorted(totals)[len(totals) // 2]
-        keep = {j for j, t in enumerate(totals) if t <= OUTLIER_RATIO * typical}
+    candidates = list(range(min(skip, max(0, len(windows) - 1)), len(windows)))
+    if len(candidates) < 3:
+        return set(candidates)
+    quarter = sorted(totals[j] for j in candidates)[len(candidates) // 4]
+    return {j for j in candidates if totals[j] <= STEADY_RATIO * quarter}
+
+
+def rows_of(calls: list[Call], windows: list[tuple[float, float]],
+            keep: set[int]) -> dict[tuple[str, str], list[float]]:
+    """``{(name, phase): [calls, us]}`` summed over the iterations in ``keep`` (every call when
+    there are no iteration windows)."""
     acc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
-    for (start, name, phase, us), k in zip(calls, where):
-        if windows and k not in keep:
+    for start, name, phase, us in calls:
+        if windows and _iteration_of(start, windows) not in keep:
             continue
         row = acc[(name, phase)]
         row[0] += 1
         row[1] += us
-    return acc, (len(keep) if windows else steps)
+    return acc
+
+
+def unprofiled_steps(harness: Any) -> list[tuple[float, float]]:
+    """``(timed_ms, wall_ms)`` of a few steps run just before the profile, without it: the step
+    as the timed loop counts it (forward plus backward) and the whole call, as a profiled
+    iteration's window spans it."""
+    out: list[tuple[float, float]] = []
+    t0 = time.perf_counter()
+    while len(out) < BESIDE_MAX and (len(out) < BESIDE_MIN or time.perf_counter() - t0 < BESIDE_SECONDS):
+        w0 = time.perf_counter()
+        fwd, bwd = harness.step()
+        out.append((fwd + (bwd or 0.0), (time.perf_counter() - w0) * 1000.0))
+    return out
+
+
+def _median(values: Iterable[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def profiler_cost(events: list[Any], windows: list[tuple[float, float]], steady: set[int],
+                  beside: list[tuple[float, float]]) -> dict[str, Any]:
+    """What the profiler cost each steady iteration, against the unprofiled steps beside it.
+
+    ``unprofiled_step_ms`` is the timed step just before the profile (to set
+    against the timed rounds' median: did the machine change?),
+    ``profiled_step_ms`` a steady profiled iteration's mean wall time,
+    ``profiler_ms`` what it took beyond an unprofiled one, ``profiler_scale``
+    the unprofiled wall time over the profiled one (at most 1), and
+    ``recorded_events`` the CPU events the profiler recorded per iteration
+    (every op and wrapper, nested ones too).
+
+    On a CPU the profiler's cost per event moved from 0.2 to 2.4 us between
+    runs on one two-core machine, making the same ops look up to twice as
+    long: CPU rows are scaled by ``profiler_scale`` so that a table's total
+    never exceeds the unprofiled step measured beside it.
+    """
+    if not windows or not steady or not beside:
+        return {}
+    chosen = sorted(steady)
+    counts = [0] * len(windows)
+    for e in events:
+        if getattr(e.device_type, "name", "CPU") != "CPU" or e.name == ITERATION_MARK:
+            continue
+        k = _iteration_of(float(e.time_range.start), windows)
+        if k is not None:
+            counts[k] += 1
+    # The mean, as the rows are means over the same iterations: every op lies inside its iteration's
+    # window, so rows scaled by unprofiled / profiled cannot sum to more than the unprofiled step.
+    profiled = sum((windows[j][1] - windows[j][0]) / 1000.0 for j in chosen) / len(chosen)
+    unprofiled = _median(w for _t, w in beside)
+    return {
+        "unprofiled_step_ms": round(_median(t for t, _w in beside), 4),
+        "unprofiled_steps": len(beside),
+        "profiled_step_ms": round(profiled, 4),
+        "profiler_ms": round(max(0.0, profiled - unprofiled), 4),
+        "profiler_scale": round(min(1.0, unprofiled / profiled), 4) if profiled > 0 else 1.0,
+        "recorded_events": _tidy(sum(counts[j] for j in chosen) / len(chosen)),
+    }
 
 
 def _tidy(v: float) -> float | int:
