@@ -244,7 +244,7 @@ def test_a_kernel_table_over_the_step_says_which_measured_cause_stretched_it():
     assert "unprofiled steps timed just before the profile took 1.6 ms, 1.60x the timed median" in check["text"]
     assert "it added 0.45 ms to each iteration (1500 recorded events, about 0.3 us each)" in check["text"]
     assert "3 slower profiled iteration(s) were already left out" in check["text"]
-    v["kernels"]["profiler_scale"] = 0.7  # rows already scaled: the profiler is not blamed again
+    v["kernels"]["profiler_us_per_event"] = 0.3  # rows already compensated: the profiler is not blamed again
     assert "the profiler's own cost (0.45 ms per iteration) is already taken out" in breakdown.kernel_table_check(v)["text"]
     v["kernels"]["unprofiled_step_ms"] = 1.05  # the machine as fast as in the timed rounds: not blamed
     assert "machine was slower" not in breakdown.kernel_table_check(v)["text"]

@@ -110,10 +110,10 @@ def test_kernel_lists_split_forward_and_backward(plain_run):
     # The first profiled iterations are the profiler's warm-up; the rest are set against unprofiled steps.
     assert k["warmup_iterations"] == 2 and k["iterations"] <= k["profiled_iterations"] - 2
     assert k["unprofiled_steps"] >= 3 and k["unprofiled_step_ms"] > 0 and k["recorded_events"] >= t["launches"]
-    # CPU rows carry the profiler's measured slowdown out: the table never claims more than an
-    # unprofiled step took beside it.
-    assert 0 < k["profiler_scale"] <= 1
-    assert t["device_time_us"] == pytest.approx(t["recorded_us"] * k["profiler_scale"], rel=1e-3, abs=0.01)
+    # CPU rows carry the profiler's measured cost out: never more than recorded, and never more
+    # than an unprofiled step took beside them.
+    assert k["profiler_us_per_event"] >= 0 and 0 < k.get("profiler_scale", 1.0) <= 1
+    assert t["device_time_us"] <= t["recorded_us"] + 0.01
     unprofiled_wall_ms = k["profiled_step_ms"] - k["profiler_ms"]
     assert t["device_time_us"] / 1000.0 <= unprofiled_wall_ms * 1.001 + 1e-3
     assert k["collect_ms"]["total"] >= k["collect_ms"]["profile"]

@@ -118,10 +118,9 @@ def profile(runner: Any, generated: Iterable[str], cpu_hook: Callable[[], Contex
     raw = rows_of(per_iteration, windows, steady) if windows else rows_of(per_iteration, [], set())
     kept = len(steady) if windows else steps
     cost = profiler_cost(events, windows, steady, beside)
-    scale = 1.0 if cuda else cost.get("profiler_scale", 1.0)
     recorded_us = sum(us for _count, us in raw.values()) / max(1, kept)
-    if scale < 1.0:
-        raw = {key: [count, us * scale] for key, (count, us) in raw.items()}
+    if not cuda and cost:
+        raw, cost = compensated_rows(per_iteration, windows, steady, cost)
     result = summarize(raw, kept, names)
     result["totals"]["recorded_us"] = round(recorded_us, 3)
     if cuda:
@@ -135,16 +134,13 @@ def profile(runner: Any, generated: Iterable[str], cpu_hook: Callable[[], Contex
     if steps - kept - (skip if windows else 0) > 0:
         result["dropped_iterations"] = steps - kept - (skip if windows else 0)
     result.update(cost)
-    if cuda:
-        result.pop("profiler_scale", None)  # kernels run as long with the profiler as without it
     result.update({
         "device": str(runner.device),
         "unit": "CUDA kernel" if cuda else "top-level CPU op",
         "hidden_metadata_ops": _tidy(hidden / steps),
         "what": "device time per iteration (CUDA kernels)" if cuda else
-                "CPU time per iteration of the outermost operators (their wall time on the thread that ran them"
-                + (f", scaled by {scale:.2f}: a profiled iteration took {1 / scale:.2f}x an unprofiled one)"
-                   if scale < 1.0 else ")"),
+                "CPU time per iteration of the outermost operators (their wall time on the thread that ran them, "
+                "less the profiler's measured cost of the events it recorded inside them)",
         "trace_file": None,
     })
     if len(raw) > KERNEL_LIMIT:
@@ -201,8 +197,9 @@ def is_op(event: Any) -> bool:
     return bool(_OP_NAME.match(name)) and not name.startswith(_WRAPPERS)
 
 
-Call = tuple[float, str, str, float]
-"""``(start_us, name, phase, us)``: one op call (or kernel launch) in a profile."""
+Call = tuple[float, str, str, float, int]
+"""``(start_us, name, phase, us, nested)``: one op call (or kernel launch) in a profile, and how many
+events the profiler recorded inside it."""
 
 
 def cpu_ops(events: list[Any]) -> tuple[list[Call], int]:
@@ -215,8 +212,17 @@ def cpu_ops(events: list[Any]) -> tuple[list[Call], int]:
         if e.name in METADATA_OPS:
             hidden += 1
             continue
-        calls.append((float(e.time_range.start), e.name, _phase(e), float(e.cpu_time_total)))
+        calls.append((float(e.time_range.start), e.name, _phase(e), float(e.cpu_time_total), _nested(e)))
     return calls, hidden
+
+
+def _nested(event: Any) -> int:
+    """Events recorded inside ``event`` (children, theirs, and so on)."""
+    todo, n = list(event.cpu_children), 0
+    while todo:
+        n += 1
+        todo.extend(todo.pop().cpu_children)
+    return n
 
 
 def device_kernels(events: list[Any]) -> tuple[list[Call], int]:
@@ -238,7 +244,7 @@ def device_kernels(events: list[Any]) -> tuple[list[Call], int]:
             key = (e.id, i, k.name, float(k.duration))
             if key not in chosen or rank < chosen[key][0]:
                 chosen[key] = (rank, phase, float(e.time_range.start))
-    calls = [(start, name, phase, duration) for (_id, _i, name, duration), (_r, phase, start) in chosen.items()]
+    calls = [(start, name, phase, duration, 0) for (_id, _i, name, duration), (_r, phase, start) in chosen.items()]
     return calls, 0
 
 
@@ -283,7 +289,7 @@ def steady_iterations(calls: list[Call], windows: list[tuple[float, float]], ski
     iterations took.
     """
     totals = [0.0] * len(windows)
-    for start, _name, _phase, us in calls:
+    for start, _name, _phase, us, *_nested_events in calls:
         k = _iteration_of(start, windows)
         if k is not None:
             totals[k] += us
@@ -299,7 +305,7 @@ def rows_of(calls: list[Call], windows: list[tuple[float, float]],
     """``{(name, phase): [calls, us]}`` summed over the iterations in ``keep`` (every call when
     there are no iteration windows)."""
     acc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
-    for start, name, phase, us in calls:
+    for start, name, phase, us, *_nested_events in calls:
         if windows and _iteration_of(start, windows) not in keep:
             continue
         row = acc[(name, phase)]
@@ -333,15 +339,9 @@ def profiler_cost(events: list[Any], windows: list[tuple[float, float]], steady:
     ``unprofiled_step_ms`` is the timed step just before the profile (to set
     against the timed rounds' median: did the machine change?),
     ``profiled_step_ms`` a steady profiled iteration's mean wall time,
-    ``profiler_ms`` what it took beyond an unprofiled one, ``profiler_scale``
-    the unprofiled wall time over the profiled one (at most 1), and
+    ``profiler_ms`` what it took beyond an unprofiled one, and
     ``recorded_events`` the CPU events the profiler recorded per iteration
     (every op and wrapper, nested ones too).
-
-    On a CPU the profiler's cost per event moved from 0.2 to 2.4 us between
-    runs on one two-core machine, making the same ops look up to twice as
-    long: CPU rows are scaled by ``profiler_scale`` so that a table's total
-    never exceeds the unprofiled step measured beside it.
     """
     if not windows or not steady or not beside:
         return {}
@@ -362,9 +362,37 @@ def profiler_cost(events: list[Any], windows: list[tuple[float, float]], steady:
         "unprofiled_steps": len(beside),
         "profiled_step_ms": round(profiled, 4),
         "profiler_ms": round(max(0.0, profiled - unprofiled), 4),
-        "profiler_scale": round(min(1.0, unprofiled / profiled), 4) if profiled > 0 else 1.0,
         "recorded_events": _tidy(sum(counts[j] for j in chosen) / len(chosen)),
     }
+
+
+def compensated_rows(calls: list[Call], windows: list[tuple[float, float]], steady: set[int],
+                     cost: dict[str, Any]) -> tuple[dict[tuple[str, str], list[float]], dict[str, Any]]:
+    """CPU rows less the profiler's own cost, and ``cost`` with how it was taken out.
+
+    The profiler's cost per recorded event, measured as a steady profiled
+    iteration's extra wall time over the events it recorded, moved from 0.2
+    to 2.4 us between runs on one two-core machine, making the same ops look
+    up to twice as long. A call's recorded time holds the cost of every event
+    recorded inside it, so that much comes off each call
+    (``profiler_us_per_event``). Should the rows still sum to more than an
+    unprofiled step took, they are scaled down to it (``profiler_scale``):
+    the table never claims more per iteration than the unprofiled step.
+    """
+    cost = dict(cost)
+    events = cost.get("recorded_events") or 0
+    per_event = cost["profiler_ms"] * 1000.0 / events if events else 0.0
+    cost["profiler_us_per_event"] = round(per_event, 4)
+    less = [(start, name, phase, max(0.0, us - per_event * nested), nested)
+            for start, name, phase, us, nested in calls]
+    rows = rows_of(less, windows, steady)
+    total_ms = sum(us for _count, us in rows.values()) / max(1, len(steady)) / 1000.0
+    unprofiled_wall_ms = cost["profiled_step_ms"] - cost["profiler_ms"]
+    if total_ms > unprofiled_wall_ms > 0:
+        scale = unprofiled_wall_ms / total_ms
+        cost["profiler_scale"] = round(scale, 4)
+        rows = {key: [count, us * scale] for key, (count, us) in rows.items()}
+    return rows, cost
 
 
 def _tidy(v: float) -> float | int:
