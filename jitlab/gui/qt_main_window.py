@@ -30,7 +30,7 @@ from jitlab.gui.live.qt_timing_plot import QtTimingPlot
 from jitlab.gui.qt_welcome import QtWelcome
 from jitlab.gui.process.runner_process import live_processes
 from jitlab.gui.process.saver import QtModuleSaver
-from jitlab.gui.live.time_breakdown import busy_machine_text
+from jitlab.core.present.time_breakdown import busy_machine_text
 from jitlab.gui.process.workbench import Workbench
 from jitlab.gui.common.layout import splitter
 
