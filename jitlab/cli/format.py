@@ -62,7 +62,8 @@ def breakdown_table(session: dict[str, Any]) -> list[str]:
     if not bars:
         return []
     word, host = device_word(b.unit), host_word(b.unit)
-    rows = [["variant", "wall ms", f"{word} ms", f"{host} ms", f"{word} busy", "launches" if b.unit == "device" else "ops",
+    count = "launches" if b.unit == "device" else "ops"
+    rows = [["variant", "wall ms", f"{word} ms", f"{host} ms", f"{word} busy", count,
              "speedup end to end", f"speedup on {word} time", "verdict"]]
     marks = False
     for bar in bars:
