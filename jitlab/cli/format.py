@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from jitlab.core.present import time_breakdown
 from jitlab.core.present.breakdown import WARNING_PREFIX as BUSY_PREFIX
 from jitlab.core.present.numbers import (
-    HOST_DEPENDENT_MARK, PLAIN, device_speedup_cell, device_word, fmt_ms, fmt_share, phase_text, placement_text,
-    speedup_cell,
+    HOST_DEPENDENT_MARK, PLAIN, device_word, fmt_ms, fmt_share, host_word, phase_text, placement_text, speedup_cell,
 )
 from jitlab.core.present.explain import check_text, explain, iterations_text, warmup_notes
 
@@ -40,13 +40,11 @@ def session_table(session: dict[str, Any]) -> str:
             name, v["status"], ms(s.get("fwd")), ms(s.get("bwd")), ms(s.get("total")), speedup(v, name),
             opt_ms(v.get("build_ms")), opt_ms(v.get("first_call_ms")), check(v, name),
         ])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return "\n".join(table_lines(rows))
 
 
-def _table(rows: list[list[str]]) -> list[str]:
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """``rows`` (the first one the heads) in left-aligned columns, a rule under the heads."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -56,45 +54,37 @@ def _table(rows: list[list[str]]) -> list[str]:
 def breakdown_table(session: dict[str, Any]) -> list[str]:
     """Where the time goes: device-busy against host time, two speedups, a verdict per variant.
 
-    Empty when no variant has sampled device time.
+    The figures of the app's breakdown view (:mod:`jitlab.core.present.time_breakdown`), in a
+    table; empty when no variant has sampled device time.
     """
-    variants = session["variants"]
-    recs = {n: v.get("device") for n, v in variants.items() if v.get("device")}
-    if not recs:
+    b = time_breakdown.build(session["variants"], session.get("settings") or {}, session.get("env"), style=PLAIN)
+    bars = [bar for bar in b.rows if bar.sampled]
+    if not bars:
         return []
-    unit = next(iter(recs.values()))["unit"]
-    word = device_word(unit)
-    host = "host" if unit == "device" else "overhead"
-    rows = [["variant", "wall ms", f"{word} ms", f"{host} ms", f"{word} busy", "launches" if unit == "device" else "ops",
+    word, host = device_word(b.unit), host_word(b.unit)
+    count = "launches" if b.unit == "device" else "ops"
+    rows = [["variant", "wall ms", f"{word} ms", f"{host} ms", f"{word} busy", count,
              "speedup end to end", f"speedup on {word} time", "verdict"]]
     marks = False
-    for name, v in variants.items():
-        d = v.get("device")
-        if not d:
-            continue
-        wall = (v.get("stats") or {}).get("total")
-        e2e, state = speedup_cell(v, name, PLAIN)
-        if state == "host-dependent":
+    for bar in bars:
+        e2e = bar.end_to_end
+        if bar.end_to_end_state == "host-dependent":
             e2e += " *"
             marks = True
-        dev = device_speedup_cell(v, name, PLAIN)[0]
-        launches = d["launches"].get("total")
         rows.append([
-            name, opt_ms(wall["median"] if wall else None), opt_ms((d.get("total") or {}).get("median")),
-            opt_ms(d["host_ms"].get("total")), fmt_share(d.get("busy_share"), "-"),
-            "-" if launches is None else f"{launches:.0f}", e2e, dev,
-            (d.get("verdict") or {}).get("text", "-"),
+            bar.variant, opt_ms(bar.wall_ms), opt_ms(bar.device_ms), opt_ms(bar.host_ms),
+            fmt_share(bar.busy_share, PLAIN.dash), PLAIN.dash if bar.launches is None else f"{bar.launches:.0f}",
+            e2e, bar.on_device, bar.verdict or PLAIN.dash,
         ])
-    n = max(d["iterations"] for d in recs.values())
-    what = ("device-busy time (kernels, copies, sets)" if unit == "device"
+    what = ("device-busy time (kernels, copies, sets)" if b.unit == "device"
             else "time inside operators")
-    head = [f"where the time goes: {what} from up to {n} profiled iterations per variant, apart from the timed "
-            f"ones; {host} = wall - {word}"]
+    head = [f"where the time goes: {what} from up to {b.iterations} profiled iterations per variant, apart from the "
+            f"timed ones; {host} = wall - {word}"]
     foot = []
     if marks:
         foot.append(f"* {HOST_DEPENDENT_MARK}: a launch-bound step's wall time moves with the CPU's state; "
                     f"the speedup on {word} time is the one that repeats")
-    return head + _table(rows) + foot
+    return head + table_lines(rows) + foot
 
 
 def session_report(session: dict[str, Any]) -> str:

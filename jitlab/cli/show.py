@@ -11,12 +11,14 @@ import os
 import sys
 from typing import Any, Callable
 
-from jitlab.cli.format import session_report
+from jitlab.cli.format import session_report, table_lines
 from jitlab.cli.text import clean
 from jitlab.core.present import lines as L
 from jitlab.core.session import store as S
 from jitlab.core.present.absent import absent_block
 from jitlab.core.present import compile_report
+from jitlab.core.present import kernels as K
+from jitlab.core.present.numbers import PLAIN
 from jitlab.core.variants import COMPILE_VARIANTS
 
 WHATS = ("summary", "graph", "code", "optimized", "fusion", "kernels", "compile", "lines")
@@ -82,13 +84,17 @@ def show_main(argv: list[str]) -> int:
     names = [args.variant] if args.variant else [n for n in variants if _applies(args.what, n)]
     printed = False
     blocks = []
+    file = (session.get("settings") or {}).get("file")
     for name in names:
-        if args.what == "lines":
-            text, ok = view_lines(name, variants[name], (session.get("settings") or {}).get("file"))
+        if args.what in ("lines", "kernels"):
+            text, ok = VIEWS[args.what](name, variants[name], file)
         else:
             text, ok = VIEWS[args.what](name, variants[name])
         blocks.append(text)
         printed = printed or ok
+    strip = kernels_compared(session) if args.what == "kernels" and not args.variant else None
+    if strip:
+        blocks.insert(0, strip)
     if not blocks:
         blocks.append(f"no variant in this session has a {args.what!r} view "
                       f"(it applies to {', '.join(APPLIES.get(args.what, ()))})")
@@ -237,18 +243,29 @@ def _us(x: float | None) -> str:
     return f"{x / 1000:,.1f} ms" if x >= 1000 else f"{x:.1f} us"
 
 
-def view_kernels(name: str, v: dict[str, Any]) -> tuple[str, bool]:
+def kernels_compared(session: dict[str, Any]) -> str | None:
+    """The strip the app's kernel view opens with (:mod:`jitlab.core.present.kernels`), where two
+    or more variants have a kernel list."""
+    rows = K.summary_rows(session)
+    if sum(r["has_kernels"] for r in rows) < 2:
+        return None
+    table = [["variant", *K.summary_heads(K.summary_unit(rows))]]
+    table += [[r["variant"], *K.summary_cells(r, PLAIN)] for r in rows]
+    return "\n".join([_header("variants", "kernels per iteration compared"), *table_lines(table),
+                      *K.launch_sentences(session, PLAIN)])
+
+
+def view_kernels(name: str, v: dict[str, Any], file: str | None = None) -> tuple[str, bool]:
+    """One variant's kernel table; ``file`` is the module's, where the record does not name it."""
     k = v.get("kernels")
     if not k or not k.get("items"):
         return _missing(name, v, "kernel list")
-    traced = any(r.get("origins") for r in k["items"])
-    file = (k.get("lines") or {}).get("file")
+    items = K.kernel_rows(v, file)
+    traced = any(r["origins"] for r in items)
     rows = [["phase", "name", "count", "time", "fused", "group"] + (["lines"] if traced else [])]
-    for r in k["items"]:
-        group = r.get("group") or ""
-        rows.append([r.get("phase", ""), str(r.get("name")), str(r.get("count")), _us(r.get("device_time_us")),
-                     "yes" if r.get("fused") else "", "" if group == r.get("name") else group]
-                    + ([L.origins_text(r, file)] if traced else []))
+    for r in items:
+        rows.append([r["phase"], r["name"], str(r["count"]), _us(r["device_time_us"]), "yes" if r["fused"] else "",
+                     "" if r["group"] == r["name"] else r["group"]] + ([r["lines"]] if traced else []))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     widths[1] = min(widths[1], 70)
     table = ["  ".join(_fit(c, w) for c, w in zip(row, widths)).rstrip() for row in rows]
@@ -324,7 +341,7 @@ def view_lines(name: str, v: dict[str, Any], file: str | None = None) -> tuple[s
     return "\n".join([_header(name, "time per source line"), L.render(table, L.read_source(table.file))]), True
 
 
-VIEWS: dict[str, Callable[[str, dict[str, Any]], tuple[str, bool]]] = {
+VIEWS: dict[str, Callable[..., tuple[str, bool]]] = {
     "graph": view_graph, "code": view_code, "optimized": view_optimized, "fusion": view_fusion,
     "kernels": view_kernels, "compile": view_compile, "lines": view_lines,
 }

@@ -94,13 +94,8 @@ def describe(reason: str | None, read: Callable[[str], Any] | None = None,
         return out
     m = _LEN.match(plain)
     if m:
-        name = m.group(1)
-        value = now(name)
-        length = len(value) if hasattr(value, "__len__") else None
-        out.update(subject=name, kind="length", expected=m.group(2), now=length)
-        out["text"] = (f"`{name}` changed length from {m.group(2)} to {length}" if length is not None
-                       else f"`{name}` no longer has length {m.group(2)}")
-        return out
+        value = now(m.group(1))
+        return _was(out, "length", m.group(1), m.group(2), len(value) if hasattr(value, "__len__") else None)
     m = _TYPE_ID.match(plain)
     if m:
         name = m.group(1) or m.group(2)
@@ -117,16 +112,10 @@ def describe(reason: str | None, read: Callable[[str], Any] | None = None,
     for pattern, negated in ((_EQ, False), (_NE, True)):
         m = pattern.match(plain)
         if m:
-            name = m.group(1)
-            expected = m.group(2).strip()
-            value = now(name)
-            out.update(subject=name, kind="value", expected=expected, now=_short(value))
-            if negated:
+            name, expected = m.group(1), m.group(2).strip()
+            _was(out, "value", name, expected, _short(now(name)))
+            if negated:  # the guard held that it was not ``expected``: it now is
                 out["text"] = f"`{name}` became {expected}"
-            elif value is not None:
-                out["text"] = f"`{name}` changed from {expected} to {_short(value)}"
-            else:
-                out["text"] = f"`{name}` is no longer {expected}"
             return out
     m = _BOOL.match(plain)
     if m:
@@ -135,6 +124,18 @@ def describe(reason: str | None, read: Callable[[str], Any] | None = None,
         out["text"] = f"`{name}` became {'true' if m.group(1) else 'false'}"
         return out
     out["text"] = plain
+    return out
+
+
+def _was(out: dict[str, Any], kind: str, name: str, expected: str, current: Any) -> dict[str, Any]:
+    """``out`` for a guard that held ``name``'s ``kind`` (``value`` or ``length``) at ``expected``;
+    ``current`` is what it is now (``None``: it could not be read)."""
+    out.update(subject=name, kind=kind, expected=expected, now=current)
+    what = "" if kind == "value" else f"{kind} "
+    if current is not None:
+        out["text"] = f"`{name}` changed {what}from {expected} to {current}"
+    else:
+        out["text"] = f"`{name}` no longer has {what}{expected}" if what else f"`{name}` is no longer {expected}"
     return out
 
 

@@ -8,6 +8,10 @@ another's measurement.
 
 from __future__ import annotations
 
+from typing import Iterable
+
+from jitlab import VARIANTS
+
 COMPILE = "compile"
 #: ``torch.compile``'s modes, in the order jitlab lists them.
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
@@ -37,3 +41,10 @@ def uses_cudagraphs(name: str) -> bool:
 def file_stem(name: str) -> str:
     """``name`` made safe for a file name (a colon is not allowed on Windows)."""
     return name.replace(":", "-")
+
+
+def ordered(names: Iterable[str]) -> list[str]:
+    """Variant names in the canonical order (eager, script, trace, compile, others)."""
+    names = list(names)
+    known = [v for v in VARIANTS if v in names]
+    return known + [n for n in names if n not in known]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QFileDialog, QMainWindow, QScrollArea, QSplitter, QStackedWidget, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QMainWindow, QScrollArea, QSplitter, QStackedWidget, QStyle,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from jitlab.core.session.store import SessionError
 from jitlab.core.session.types import error_record
@@ -30,7 +30,7 @@ from jitlab.gui.live.qt_timing_plot import QtTimingPlot
 from jitlab.gui.qt_welcome import QtWelcome
 from jitlab.gui.process.runner_process import live_processes
 from jitlab.gui.process.saver import QtModuleSaver
-from jitlab.gui.live.time_breakdown import busy_machine_text
+from jitlab.core.present.time_breakdown import busy_machine_text
 from jitlab.gui.process.workbench import Workbench
 from jitlab.gui.common.layout import splitter
 
@@ -102,13 +102,16 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(330)
+        # As wide as the controls need, whatever the font: a fixed 330 px cut the longest variant name
+        # (compile:max-autotune-no-cudagraphs) and the compile options at the default size.
+        bar = scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        scroll.setMinimumWidth(left.minimumSizeHint().width() + bar + 2 * scroll.frameWidth())
         self.right_split = splitter(Qt.Orientation.Vertical, [self.tabs, self.stats], (3, 1), (640, 180))
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.addWidget(scroll)
         self.main_split.addWidget(self.right_split)
         self.main_split.setStretchFactor(1, 1)
-        self.main_split.setSizes([350, 1050])
+        self.main_split.setSizes([scroll.minimumWidth(), self.width() - scroll.minimumWidth()])
         workspace = QWidget()
         ws_layout = QVBoxLayout(workspace)
         ws_layout.setContentsMargins(4, 4, 4, 4)

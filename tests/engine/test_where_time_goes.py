@@ -87,7 +87,7 @@ def test_a_busy_machine_is_said_out_loud_and_its_speedups_marked(jitlab_run, tmp
     assert "Fix:" in lines[warn]
     # the app: the same session shows the warning (tests/views/test_time_breakdown.py has the widgets)
     pytest.importorskip("PySide6")
-    from jitlab.gui.live.time_breakdown import busy_machine_text
+    from jitlab.core.present.time_breakdown import busy_machine_text
 
     text = busy_machine_text(s)
     assert text.startswith("Busy machine:") and "Fix:" in text

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from jitlab.core.session import store as S
 from jitlab.gui.common.formatting import fmt_phase, speedup_cell
-from jitlab.gui.live.time_breakdown import busy_machine_text
+from jitlab.core.present.time_breakdown import busy_machine_text
 from jitlab.gui.live.qt_stats_table import COLUMN_KEYS, COLUMNS, MESSAGE_COLUMN
 from tests.conftest import ROOT
 from tests.gui.conftest import DATA, EXAMPLES, RUN_TIMEOUT_MS, configure, open_and_wait_ready, run_to_end

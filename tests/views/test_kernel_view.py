@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
 from jitlab.gui.inside.kernel_model import COLUMN_KEYS, FULL_NAME_ROLE
-from jitlab.gui.inside.kernel_summary import headlines, summary_rows
+from jitlab.core.present.kernels import headlines, summary_rows
 from jitlab.gui.inside.qt_kernel_view import QtKernelView
 from tests.views.conftest import grab, shown
 

@@ -23,7 +23,7 @@ from jitlab.gui.common.qt_banner import QtBanner
 from jitlab.gui.live.qt_stats_table import COLUMN_KEYS, QtStatsTable
 from jitlab.gui.live.qt_time_breakdown import SEGMENT_COLORS, QtTimeBreakdown
 from jitlab.gui.live.run_model import RunModel
-from jitlab.gui.live.time_breakdown import busy_machine_text
+from jitlab.core.present.time_breakdown import busy_machine_text
 from tests.views.conftest import ROOT, grab, load_data, shown
 
 LSTM_H100 = ROOT / "benchmarks" / "results" / "h100-lstm" / "lstm-h100-session.json"

@@ -45,6 +45,11 @@ def fmt_share(x: float | None, dash: str = DASH) -> str:
     return dash if x is None else f"{x:.0%}"
 
 
+def host_word(unit: str | None) -> str:
+    """``host`` on a GPU, ``overhead`` on a CPU (where there is no separate device to wait for)."""
+    return "overhead" if unit == "cpu_ops" else "host"
+
+
 #: Marks beside a speedup, shared by the table in the terminal and the app.
 UNRELIABLE_MARK = "unreliable: busy machine"
 HOST_DEPENDENT_MARK = "host-dependent"
@@ -76,6 +81,10 @@ class Style:
         would look trustworthy).
     host_dependent : str
         Appended to an end-to-end speedup where the step is launch-bound (``""``: nothing).
+    micro : str
+        The prefix of microseconds (``u`` or ``µ``).
+    minus : str
+        Before a negative change (``-`` or the minus sign).
     """
 
     times: str
@@ -85,14 +94,16 @@ class Style:
     reference: str
     unreliable: str
     host_dependent: str
+    micro: str
+    minus: str
 
 
 #: The terminal's tables (``jitlab run``, ``jitlab show``): ASCII only.
 PLAIN = Style(times="x", dash="-", range_sep="-", gap=" ", reference="1.00x (ref)",
-              unreliable="{ratio}x ({mark})", host_dependent="")
+              unreliable="{ratio}x ({mark})", host_dependent="", micro="u", minus="-")
 #: The window's tables.
 TYPESET = Style(times="×", dash=DASH, range_sep="–", gap="  ", reference="1.00×  (reference)",
-                unreliable="{ratio}× — {mark}", host_dependent=f"  {HOST_DEPENDENT_MARK}")
+                unreliable="{ratio}× — {mark}", host_dependent=f"  {HOST_DEPENDENT_MARK}", micro="µ", minus="−")
 
 
 def is_reference(name: str, total: Mapping[str, Any] | None) -> bool:

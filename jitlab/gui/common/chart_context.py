@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jitlab.gui.common.colors import ordered
+from jitlab.core.variants import ordered
 from jitlab.gui.common.formatting import device_text, fmt_speedup
 
 WHAT = {"timing": "per-iteration timings", "distribution": "distribution of the steady iterations"}

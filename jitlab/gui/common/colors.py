@@ -5,8 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from jitlab import VARIANTS
-
 #: Colour-blind-safe Okabe-Ito hues, fixed per variant name.
 VARIANT_COLORS: dict[str, str] = {
     "eager": "#0072B2",    # blue
@@ -24,7 +22,7 @@ WARMUP_BRUSH = (140, 140, 140, 40)
 
 
 def variant_color(name: str) -> str:
-    """The hex colour of a variant (stable for names outside :data:`VARIANTS`)."""
+    """The hex colour of a variant (stable for names outside :data:`jitlab.VARIANTS`)."""
     if name in VARIANT_COLORS:
         return VARIANT_COLORS[name]
     return _FALLBACK[sum(map(ord, name)) % len(_FALLBACK)]
@@ -36,12 +34,6 @@ def variant_qcolor(name: str, alpha: int = 255) -> QColor:
     c.setAlpha(alpha)
     return c
 
-
-def ordered(names) -> list[str]:
-    """Variant names in the canonical order (eager, script, trace, compile, others)."""
-    names = list(names)
-    known = [v for v in VARIANTS if v in names]
-    return known + [n for n in names if n not in known]
 
 #: Text of figures a busy machine spoiled (the statistics table, the breakdown, the banner).
 WARNING_COLOR = "#bc4c00"

@@ -8,7 +8,7 @@ from typing import Any
 from jitlab.core.present import numbers as _core
 from jitlab.core.present.explain import check_text
 from jitlab.core.present.numbers import (DASH, HOST_DEPENDENT_MARK, TYPESET, UNRELIABLE_MARK, device_word,  # noqa: F401
-                                    fmt_ms, fmt_ratio, fmt_share, phase_text, speedup_text)
+                                    fmt_ms, fmt_ratio, fmt_share, host_word, phase_text, speedup_text)
 
 
 def fmt_phase(stat: dict | None) -> str:
@@ -29,11 +29,6 @@ def speedup_cell(record: dict[str, Any], name: str, total: dict | None = None) -
 def device_speedup_cell(record: dict[str, Any], name: str) -> tuple[str, str]:
     """The speedup on device time and its state (see :func:`jitlab.core.present.numbers.device_speedup_cell`)."""
     return _core.device_speedup_cell(record, name, TYPESET)
-
-
-def host_word(unit: str | None) -> str:
-    """``host`` on a GPU, ``overhead`` on a CPU (where there is no separate device to wait for)."""
-    return "overhead" if unit == "cpu_ops" else "host"
 
 
 def fmt_check(record: dict[str, Any], name: str) -> str:

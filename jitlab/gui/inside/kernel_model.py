@@ -10,7 +10,7 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
 from jitlab.core.present.kernel_names import short_name
-from jitlab.gui.inside.kernel_summary import fmt_count, fmt_us, kernel_rows, kernel_unit
+from jitlab.core.present.kernels import fmt_count, fmt_us, kernel_rows, kernel_unit
 from jitlab.gui.common.table_model import ColumnTableModel
 
 #: Numeric (or text) value a column sorts by.
@@ -42,8 +42,9 @@ class KernelTableModel(ColumnTableModel):
     def set_variant(self, session: dict[str, Any] | None, variant: str) -> None:
         def change() -> None:
             self.session, self.variant = session, variant
-            self.rows = kernel_rows(session, variant) if session else []
-            self.unit = kernel_unit(session, variant) if session else "kernel"
+            record = ((session or {}).get("variants") or {}).get(variant) or {}
+            self.rows = kernel_rows(record, ((session or {}).get("settings") or {}).get("file"))
+            self.unit = kernel_unit(record)
         self.refill(change)
 
     def row_of(self, name: str, phase: str | None = None) -> int:

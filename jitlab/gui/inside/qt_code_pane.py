@@ -17,7 +17,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from jitlab.core.present import graph_sources as G
-from jitlab.gui.common.colors import fill_variant_box, ordered
+from jitlab.gui.common.colors import fill_variant_box
+from jitlab.core.variants import ordered
 from jitlab.core.present.kernel_names import short_name
 from jitlab.gui.inside.qt_code_edit import HINT_STYLE, LAZY_LINES, NOTE_STYLE, QtCodeEdit, QtFindBar, make_shortcut
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QLabel
 
 from jitlab.core.variants import is_compile
 from jitlab.core.present import graph_sources as G
-from jitlab.gui.common.colors import ordered
+from jitlab.core.variants import ordered
 from jitlab.gui.inside.qt_compile_time import QtCompileTime
 from jitlab.gui.inside.qt_code_pane import NOTE_STYLE, QtCodePane
 from jitlab.gui.inside.qt_source_pane import QtSourcePane

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
 
 from jitlab.core.present import lines as L
 from jitlab.core.present import graph_sources as G
-from jitlab.gui.common.colors import fill_variant_box, ordered, variant_color
-from jitlab.gui.common.formatting import fmt_ms
+from jitlab.gui.common.colors import fill_variant_box, variant_color
+from jitlab.core.variants import ordered
 from jitlab.gui.inside.kernel_model import COLUMN_KEYS, FULL_NAME_ROLE, KernelFilterProxy, KernelTableModel
-from jitlab.gui.inside.kernel_summary import fmt_count, fmt_ratio, fmt_us, headlines, summary_rows
+from jitlab.core.present.kernels import headlines, summary_cells, summary_heads, summary_rows, summary_unit
 from jitlab.gui.inside.qt_code_pane import HINT_STYLE, QtCodePane
 from jitlab.gui.common.model_view import SessionView
 from jitlab.gui.common.layout import splitter
@@ -212,21 +212,12 @@ class QtKernelView(SessionView):
         rows = summary_rows(self.session)
         if not rows:
             return ""
-        unit = next((r["unit"] for r in rows if r["unit"]), "kernel")
-        time_head = "device time" if "CUDA" in unit else "CPU time"
-        heads = ("distinct kernels" if "CUDA" in unit else "distinct ops", "launches", time_head, "fused launches",
-                 "fwd median", "bwd median", "speedup vs eager")
+        unit = summary_unit(rows)
         head = "<tr><th align='left'>variant</th>" + "".join(f"<th align='right'>&nbsp;&nbsp;{h}</th>"
-                                                             for h in heads) + "</tr>"
+                                                             for h in summary_heads(unit)) + "</tr>"
         body = []
         for r in rows:
-            sp = r["speedup"]
-            cells = ([fmt_count(r["distinct"]), fmt_count(r["launches"]), fmt_us(r["device_time_us"]),
-                      fmt_count(r["fused_launches"])] if r["has_kernels"] else ["–"] * 4)
-            cells += [f"{fmt_ms(r['fwd_ms'])} ms" if r["fwd_ms"] is not None else "–",
-                      f"{fmt_ms(r['bwd_ms'])} ms" if r["bwd_ms"] is not None else "–",
-                      f"{fmt_ratio(sp)}×" if sp else "–"]
-            tds = "".join(f"<td align='right'>{escape(c)}</td>" for c in cells)
+            tds = "".join(f"<td align='right'>{escape(c)}</td>" for c in summary_cells(r))
             body.append(f"<tr><td><b style='color:{variant_color(r['variant'])}'>■ {escape(r['variant'])}</b></td>"
                         f"{tds}</tr>")
         lines = "".join(f"<li>{escape(s)}</li>" for s in headlines(self.session))

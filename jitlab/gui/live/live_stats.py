@@ -6,7 +6,7 @@ a second from the model's numpy buffers with the same statistics
 (:mod:`jitlab.core.stats`): a few milliseconds, so on the GUI thread, with no
 Python thread competing with it for the interpreter lock. Device-busy time and
 the speedups on it come from the sampled rows so far, derived as the final
-session derives them (:func:`jitlab.gui.live.time_breakdown.live_device`).
+session derives them (:mod:`jitlab.core.present.live_breakdown`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from jitlab.core import stats
 from jitlab.gui.live.series import VariantSeries
-from jitlab.gui.live.time_breakdown import live_device, live_reliability
+from jitlab.core.present.live_breakdown import live_device, live_reliability
 
 #: Period of the live recomputation.
 PERIOD_MS = 1000

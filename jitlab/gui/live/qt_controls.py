@@ -23,6 +23,17 @@ _PREF_KEYS = ("device", "variants", "mode", "iters", "warmup", "timeout", "stall
               "compile_cache")
 
 
+def _seconds(minimum: float, value: float, tip: str) -> QDoubleSpinBox:
+    """A spin box of whole seconds from ``minimum``."""
+    box = QDoubleSpinBox()
+    box.setRange(minimum, 1e6)
+    box.setDecimals(0)
+    box.setSuffix(" s")
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box
+
+
 class QtControls(QWidget):
     """The control panel of the main window."""
 
@@ -93,22 +104,13 @@ class QtControls(QWidget):
         self.warmup.setRange(1, 10_000)
         self.warmup.setValue(DEFAULTS["warmup"])
         self.warmup.setToolTip("warm-up iterations: plotted and shaded, not in the statistics")
-        self.timeout = QDoubleSpinBox()
-        self.timeout.setRange(1, 1e6)
-        self.timeout.setDecimals(0)
-        self.timeout.setSuffix(" s")
-        self.timeout.setValue(DEFAULTS["timeout"])
-        self.timeout.setToolTip("seconds of work a variant may take before its runner is killed")
-
-        self.stall_timeout = QDoubleSpinBox()
-        self.stall_timeout.setRange(0, 1e6)
-        self.stall_timeout.setDecimals(0)
-        self.stall_timeout.setSuffix(" s")
-        self.stall_timeout.setSpecialValueText("never")
-        self.stall_timeout.setValue(DEFAULTS["stall_timeout"])
-        self.stall_timeout.setToolTip(
+        self.timeout = _seconds(1, DEFAULTS["timeout"],
+                                "seconds of work a variant may take before its runner is killed")
+        self.stall_timeout = _seconds(
+            0, DEFAULTS["stall_timeout"],
             "a variant that makes no progress (no iteration, no status) for this long is reported as hung,\n"
             "with the line its Python stack was on, and stopped; torch.compile's first call gets five times as long")
+        self.stall_timeout.setSpecialValueText("never")
 
         self.run_button = QPushButton("Run")
         self.run_button.setObjectName("runButton")

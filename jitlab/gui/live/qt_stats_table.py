@@ -22,7 +22,7 @@ from jitlab.gui.common.formatting import (DASH, HOST_DEPENDENT_MARK, device_spee
                                    speedup_cell)
 from jitlab.gui.live.run_model import RunModel, is_failure
 from jitlab.gui.common.table_model import ColumnTableModel
-from jitlab.gui.live.time_breakdown import device_tooltip, session_unit, unreliable_causes
+from jitlab.core.present.time_breakdown import device_tooltip, session_unit, unreliable_causes
 from jitlab.gui.live.throttle import ThrottledRedraw
 
 #: Refresh period of the live numbers (readable, not flickering).

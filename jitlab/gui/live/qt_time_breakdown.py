@@ -16,7 +16,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from jitlab.gui.live import time_breakdown as T
+from jitlab.core.present import time_breakdown as T
 from jitlab.gui.common.colors import WARNING_COLOR, variant_qcolor
 from jitlab.gui.common.formatting import fmt_ms
 from jitlab.gui.common.model_view import RunModelView

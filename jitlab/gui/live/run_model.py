@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from jitlab.core.session import store as S
-from jitlab.gui.common.colors import ordered
+from jitlab.core.variants import ordered
 from jitlab.gui.live.series import VariantSeries
 
 #: Progress phases whose text changes restart the phase clock.

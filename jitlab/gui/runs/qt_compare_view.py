@@ -14,8 +14,9 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QTab
                                QVBoxLayout, QWidget)
 
 from jitlab.gui.common.colors import variant_qcolor
-from jitlab.gui.runs.compare import Comparison, VsPreviousModel, add_previous_series, iteration_arrays, median
-from jitlab.gui.runs.history import entry_from_session
+from jitlab.core.present.compare import Comparison, iteration_arrays, median
+from jitlab.gui.runs.compare import VsPreviousModel, add_previous_series
+from jitlab.core.present.history import entry_from_session
 from jitlab.gui.live.qt_distribution import box_stats
 from jitlab.gui.runs.qt_graph_diff import QtGraphDiffView
 

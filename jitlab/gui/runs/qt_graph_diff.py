@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitt
 
 from jitlab.core.present import graph_diff as D
 from jitlab.core.present import graph_sources as G
-from jitlab.gui.common.colors import ordered
-from jitlab.gui.runs.history import entry_from_session
+from jitlab.core.variants import ordered
+from jitlab.core.present.history import entry_from_session
 from jitlab.gui.inside.qt_code_edit import HINT_STYLE, NOTE_STYLE, QtCodeEdit, text_selection
 
 ROW_COLORS = {D.CHANGED: "#fff1c2", D.REMOVED: "#ffd7d5", D.ADDED: "#d2f8d2"}

@@ -9,8 +9,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from jitlab.core.session.store import SessionError
-from jitlab.gui.runs.history import load_session
+from jitlab.core.session.store import SessionError, load
 from jitlab.gui.inside.qt_code_edit import NOTE_STYLE
 from jitlab.gui.runs.qt_compare_view import QtCompareView
 from jitlab.gui.runs.qt_runs_view import QtRunsView
@@ -116,8 +115,8 @@ class QtRunsPanel(QWidget):
     def compare_paths(self, path_a: str, path_b: str) -> bool:
         """Compare two session files; ``""`` stands for the current run."""
         try:
-            a = load_session(path_a) if path_a else self.current
-            b = load_session(path_b) if path_b else self.current
+            a = load(path_a) if path_a else self.current
+            b = load(path_b) if path_b else self.current
         except (SessionError, OSError) as exc:
             self.error.setText(f"cannot compare: {exc}")
             self.error.show()

@@ -17,7 +17,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
-from jitlab.gui.runs.history import RunEntry, RunHistory
+from jitlab.core.present.history import RunEntry
+from jitlab.core.session.saved import RunHistory
 from jitlab.gui.inside.qt_code_edit import HINT_STYLE
 from jitlab.gui.common.table_model import ColumnTableModel
 
@@ -30,7 +31,7 @@ RESCAN_DELAY_MS = 250
 
 
 class RunsTableModel(ColumnTableModel):
-    """Rows of :class:`~jitlab.gui.runs.history.RunEntry`."""
+    """Rows of :class:`~jitlab.core.present.history.RunEntry`."""
 
     columns = COLUMNS
 

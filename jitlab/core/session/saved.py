@@ -1,5 +1,4 @@
-"""The runs saved automatically: one entry per session file in the data
-folder, for the Runs list (no Qt widgets).
+"""The sessions saved in a folder (the app saves each run's there), newest first.
 
 Reading a session means parsing its JSON, so entries are cached by path,
 size and modification time; a folder of a few hundred runs rescans quickly.
@@ -8,95 +7,16 @@ size and modification time; a folder of a few hundred runs rescans quickly.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jitlab.gui.common.colors import ordered
-
-
-@dataclass
-class RunEntry:
-    """What the Runs list shows of one saved session.
-
-    Attributes
-    ----------
-    path : Path
-    created : datetime or None
-        When the run started (local time); ``None`` if unreadable.
-    file, target, device : str
-    variants : list of str
-    statuses : dict
-        Variant → status.
-    speedups : dict
-        Variant → speedup vs eager (variants that have one).
-    error : str
-        Why the file could not be read ("" if it could).
-    """
-
-    path: Path
-    created: datetime | None = None
-    file: str = ""
-    target: str = ""
-    device: str = ""
-    mode: str = ""
-    variants: list[str] = field(default_factory=list)
-    statuses: dict[str, str] = field(default_factory=dict)
-    speedups: dict[str, float] = field(default_factory=dict)
-    error: str = ""
-
-    @property
-    def headline(self) -> str:
-        """The best speedup vs eager, e.g. ``script 2.13×`` ("–" if none)."""
-        if not self.speedups:
-            return "–"
-        name, value = max(self.speedups.items(), key=lambda kv: kv[1])
-        return f"{name} {value:.2f}×"
-
-    @property
-    def date_text(self) -> str:
-        return self.created.strftime("%Y-%m-%d %H:%M:%S") if self.created else "–"
-
-    @property
-    def variants_text(self) -> str:
-        return ", ".join(v if self.statuses.get(v) in ("ok", None) else f"{v} ({self.statuses[v]})"
-                         for v in self.variants)
-
-
-def entry_from_session(session: dict[str, Any], path: str | os.PathLike) -> RunEntry:
-    """The Runs-list entry of a loaded session."""
-    settings = session.get("settings") or {}
-    env = session.get("env") or {}
-    device = (env.get("device") or {})
-    variants = ordered((session.get("variants") or {}).keys())
-    recs = session.get("variants") or {}
-    speedups = {v: float(recs[v]["speedup_vs_eager"]) for v in variants
-                if isinstance(recs[v].get("speedup_vs_eager"), (int, float))}
-    dev = device.get("name") or ""
-    ident = device.get("id") or settings.get("device") or ""
-    return RunEntry(
-        path=Path(path), created=_parse_time(session.get("created")),
-        file=Path(settings["file"]).name if settings.get("file") else "(bundled example)",
-        target=settings.get("target") or "default", device=f"{ident} ({dev})" if dev and ident != dev else ident or dev,
-        mode=settings.get("mode") or "", variants=variants,
-        statuses={v: recs[v].get("status", "") for v in variants}, speedups=speedups,
-    )
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text).astimezone()
-    except ValueError:
-        return None
+from jitlab.core.present.history import RunEntry, entry_from_session
+from jitlab.core.session.store import SessionError, load
 
 
 def read_entry(path: str | os.PathLike) -> RunEntry:
     """The entry of one session file (an unreadable file gives an entry with ``error``)."""
-    from jitlab.core.session.store import SessionError, load
-
     p = Path(path)
     try:
         return entry_from_session(load(p), p)
@@ -111,7 +31,7 @@ class RunHistory:
     Parameters
     ----------
     folder : str or Path
-        Usually :func:`jitlab.gui.common.paths.sessions_dir`.
+        The app's is :func:`jitlab.gui.common.paths.sessions_dir`.
     """
 
     def __init__(self, folder: str | os.PathLike) -> None:
@@ -171,10 +91,3 @@ class RunHistory:
         older = [e for e in self.scan() if not e.error and e.file == me.file and e.target == me.target
                  and e.created and me.created and e.created < me.created]
         return next((e for e in older if e.device == me.device), older[0] if older else None)
-
-
-def load_session(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a session file (raises :class:`jitlab.core.session.store.SessionError`)."""
-    from jitlab.core.session.store import load
-
-    return load(path)

@@ -1,22 +1,22 @@
-"""Where the time goes, as numbers for the breakdown view (no Qt).
+"""Where the time goes: the figures of the app's breakdown view and of ``jitlab show``'s table.
 
 Per variant a bar of four segments, forward and backward each split into
 device-busy time (on a CPU: time inside operators) and the rest (host
 overhead: the device waiting while Python and the dispatcher launch work),
 its verdict and both speedups. The figures are the session's ``device``
-records (see :mod:`jitlab.core.present.breakdown`); :func:`live_device` derives the
-same records from the buffers while a run is going.
+records (see :mod:`jitlab.core.present.breakdown`);
+:mod:`jitlab.core.present.live_breakdown` derives the same records while a run is going.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from jitlab.core.present import breakdown as B
 from jitlab.core.present.breakdown import WARNING_PREFIX
-from jitlab.gui.common.formatting import (HOST_DEPENDENT_MARK, UNRELIABLE_MARK, device_speedup_cell, device_word,
-                                   fmt_ms, fmt_share, host_word, speedup_cell)
+from jitlab.core.present.numbers import (HOST_DEPENDENT_MARK, TYPESET, UNRELIABLE_MARK, Style, device_speedup_cell,
+                                         device_word, fmt_ms, fmt_share, host_word, speedup_cell)
 
 #: The segments of a bar, in drawing order: ``(phase, part)``.
 SEGMENTS = (("fwd", "device"), ("fwd", "host"), ("bwd", "device"), ("bwd", "host"))
@@ -48,6 +48,16 @@ class VariantBar:
     unreliable: bool = False
     #: Said after the verdict where the bar cannot add up to the wall time.
     note: str = ""
+    #: The two speedup cells, and the end-to-end one's state (see :func:`~jitlab.core.present.numbers.speedup_cell`).
+    end_to_end: str = ""
+    end_to_end_state: str = ""
+    on_device: str = ""
+    #: Whether the variant has sampled device time; the figures below are its medians per iteration.
+    sampled: bool = False
+    device_ms: float | None = None
+    host_ms: float | None = None
+    busy_share: float | None = None
+    launches: float | None = None
 
     @property
     def length_ms(self) -> float:
@@ -64,6 +74,8 @@ class Breakdown:
     title: str
     #: A sentence in place of the bars when no variant has device time (else ``""``).
     empty: str = ""
+    #: The most iterations a variant's device figures come from.
+    iterations: int = 0
 
     @property
     def scale_ms(self) -> float:
@@ -105,21 +117,26 @@ def empty_sentence(settings: dict[str, Any], running: bool, notes: list[str]) ->
             "or with --no-device-time). Run it again to see where the time goes.")
 
 
-def variant_bar(name: str, rec: dict[str, Any], unit: str | None) -> VariantBar:
+def variant_bar(name: str, rec: dict[str, Any], unit: str | None, style: Style = TYPESET) -> VariantBar:
     """The row of one variant (no segments when it has no device record)."""
     bar = VariantBar(name)
     wall = (rec.get("stats") or {}).get("total")
     bar.wall_ms = wall["median"] if wall else None
     d = rec.get("device")
-    e2e, e2e_state = speedup_cell(rec, name)
-    dev, dev_state = device_speedup_cell(rec, name)
-    bar.unreliable = "unreliable" in (e2e_state, dev_state)
+    bar.end_to_end, bar.end_to_end_state = speedup_cell(rec, name, style)
+    bar.on_device, dev_state = device_speedup_cell(rec, name, style)
+    bar.unreliable = "unreliable" in (bar.end_to_end_state, dev_state)
     if name != "eager":
-        bar.speedups = f"end to end {e2e} · on {device_word(unit)} time {dev}"
+        bar.speedups = f"end to end {bar.end_to_end} · on {device_word(unit)} time {bar.on_device}"
     if not d:
         notes = [n for n in rec.get("notes") or [] if n.startswith("no device time")]
         bar.verdict = notes[0] if notes else "no device time sampled"
         return bar
+    bar.sampled = True
+    bar.device_ms = (d.get("total") or {}).get("median")
+    bar.host_ms = (d.get("host_ms") or {}).get("total")
+    bar.busy_share = d.get("busy_share")
+    bar.launches = (d.get("launches") or {}).get("total")
     wall_phases = rec.get("stats") or {}
     for phase, part in SEGMENTS:
         ms = (d.get(phase) or {}).get("median") if part == "device" else (d.get("host_ms") or {}).get(phase)
@@ -139,11 +156,11 @@ def variant_bar(name: str, rec: dict[str, Any], unit: str | None) -> VariantBar:
 
 
 def build(records: dict[str, dict], settings: dict[str, Any], env: dict[str, Any] | None = None,
-          running: bool = False) -> Breakdown:
-    """The breakdown of ``records`` (``{variant: record}``, in display order)."""
+          running: bool = False, style: Style = TYPESET) -> Breakdown:
+    """The breakdown of ``records`` (``{variant: record}``, in display order), its cells in ``style``."""
     unit = session_unit(records, settings, env)
     shown = {n: r for n, r in records.items() if r.get("device") or r.get("iterations")}
-    rows = [variant_bar(n, r, unit) for n, r in shown.items()]
+    rows = [variant_bar(n, r, unit, style) for n, r in shown.items()]
     sampled = [r["device"]["iterations"] for r in records.values() if r.get("device")]
     if not sampled:
         notes = sorted({n for r in records.values() for n in r.get("notes") or [] if n.startswith("no device time")})
@@ -152,7 +169,7 @@ def build(records: dict[str, dict], settings: dict[str, Any], env: dict[str, Any
     what = ("device-busy time (kernels, copies, sets) and host time" if unit == "device"
             else "time inside operators and overhead")
     title = f"Where the time goes: {what} per iteration, medians of up to {max(sampled)} sampled iterations"
-    return Breakdown(unit, rows, title)
+    return Breakdown(unit, rows, title, iterations=max(sampled))
 
 
 def explanation(b: Breakdown) -> str:
@@ -230,57 +247,3 @@ def device_tooltip(rec: dict[str, Any]) -> str | None:
     if d.get("verdict"):
         text += f"\n{d['verdict']['text']}"
     return text
-
-
-# ---- live figures
-
-
-def live_device(stats_of: Callable[[str], dict], samples: dict[str, list[dict]], units: dict[str, str | None],
-                interleaved: bool) -> dict[str, dict[str, Any]]:
-    """``{variant: {"device", "speedup_device", "speedup_host_dependent"}}`` from the rows sampled so far.
-
-    The same derivation as the final session's (:mod:`jitlab.core.present.breakdown`)
-    over the current wall-time summaries ``stats_of(variant)``; a few hundred
-    rows at most, so cheap enough for the live timer.
-    """
-    recs = {n: {"device_samples": rows, "device_unit": units.get(n), "stats": stats_of(n)}
-            for n, rows in samples.items() if rows}
-    out: dict[str, dict[str, Any]] = {}
-    for n, v in recs.items():
-        v["device"] = B.device_summary(v)
-        out[n] = {"device": v["device"]}
-    base = recs.get("eager")
-    for n, v in recs.items():
-        if n == "eager" or base is None or not base["device"] or not v["device"]:
-            continue
-        out[n]["speedup_device"] = B.device_speedup(base, v, interleaved)
-        shares = [x["device"]["busy_share"] for x in (base, v) if x["device"]["busy_share"] is not None]
-        out[n]["speedup_host_dependent"] = (min(shares) < B.DEVICE_BOUND_SHARE) if shares else None
-    return out
-
-
-#: Live reliability looks at this many of a variant's latest steady iterations at most.
-LIVE_RELIABILITY_ITERS = 500
-
-
-def live_reliability(series: dict[str, Any], samples: list[dict], env: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """``{variant: {"reliability", "speedup_unreliable"}}`` of a running session, as the final session derives them.
-
-    ``series`` are the model's :class:`~jitlab.gui.live.series.VariantSeries` (their
-    CPU time per iteration), ``samples`` the block readings so far (run-queue
-    wait, other processes' load).
-    """
-    blocks: dict[str, list[dict]] = {}
-    for b in samples:
-        blocks.setdefault(b.get("variant"), []).append(b)
-    rels = {}
-    for name, s in series.items():
-        keep = ~s.warmup
-        total, cpu = s.total[keep][-LIVE_RELIABILITY_ITERS:], s.cpu[keep][-LIVE_RELIABILITY_ITERS:]
-        its = [{"fwd_ms": float(t), "bwd_ms": None, "cpu_ms": float(c)} for t, c in zip(total, cpu) if c == c]
-        rel = B.reliability(name, {"iterations": its}, blocks.get(name, []), env)
-        if rel is not None:
-            rels[name] = rel
-    eager_bad = bool((rels.get("eager") or {}).get("unreliable"))
-    return {n: {"reliability": r, "speedup_unreliable": n != "eager" and (r["unreliable"] or eager_bad)}
-            for n, r in rels.items()}
