@@ -321,14 +321,10 @@ def view_compile(name: str, v: dict[str, Any]) -> tuple[str, bool]:
                      f"{r.get('reason') or 'reason not recorded'}")
     for cg in g.get("compiled_graphs") or []:
         lines.append(f"compiled {cg.get('id')} ({cg.get('phase')}): {', '.join(cg.get('kernel_names') or []) or '-'}")
-    metrics = g.get("compile_metrics") or []
-    if metrics:
-        lines.append("Dynamo compilations:")
-        for m in metrics:
-            secs = m.get("seconds")
-            where = f" ({m['file']}:{m.get('line')})" if m.get("file") else ""
-            lines.append(f"  {m.get('compile_id')} {m.get('function')}{where}"
-                         + (f": {secs:.2f} s" if isinstance(secs, (int, float)) else ""))
+    rows = compile_report.compilations(g)
+    if rows:
+        lines.append("Dynamo compilations (the backward compiled at the first backward):")
+        lines += [f"  {compile_report.compilation_line(row)}" for row in rows]
     lines += [f"note: {n}" for n in v.get("notes", [])]
     return "\n".join(lines), True
 

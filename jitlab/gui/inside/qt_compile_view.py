@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QLabel
 
 from jitlab.core.variants import is_compile
 from jitlab.core.present import graph_sources as G
+from jitlab.core.present import compile_report
 from jitlab.core.variants import ordered
 from jitlab.gui.inside.qt_compile_time import QtCompileTime
 from jitlab.gui.inside.qt_code_pane import NOTE_STYLE, QtCodePane
@@ -80,7 +81,7 @@ class QtCompileView(SessionView):
         break_split.setSizes([500, 500])
         self.recompiles = _table(["Iteration", "Compile id", "Function", "Where", "Reason"])
         self.cudagraphs = _table(["Compile id", "Phase", "CUDA graph", "Reason"])
-        self.compilations = _table(["Compile id", "Phase", "Function", "Where", "Seconds", "Ops"])
+        self.compilations = _table(["Compile id", "Function", "Where", "Forward s", "Backward s", "Ops"])
         self.tabs = QTabWidget()
         self.tabs.addTab(break_split, "Graph breaks")
         self.tabs.addTab(self.recompiles, "Recompiles")
@@ -219,7 +220,7 @@ class QtCompileView(SessionView):
         self._set_header(f"{html_escape(self.variant)}: " + " &nbsp;·&nbsp; ".join(parts), "; ".join(rec.get("notes") or []))
         self.tabs.setTabText(0, f"Graph breaks ({len(g.get('break_reasons') or [])})")
         self.tabs.setTabText(1, f"Recompiles ({'?' if rec_list is None else len(rec_list)})")
-        self.tabs.setTabText(2, f"Compilations ({len(g.get('compile_metrics') or [])})")
+        self.tabs.setTabText(2, f"Compilations ({len(compile_report.compilations(g))})")
 
     @staticmethod
     def _add_row(table: QTableWidget, cells: list[str], tip: str = "", where: tuple | None = None) -> None:
@@ -265,13 +266,15 @@ class QtCompileView(SessionView):
                           g.get("reason") or "")
 
     def _fill_compilations(self) -> None:
-        for m in self.graphs.get("compile_metrics") or []:
-            secs = m.get("seconds")
+        def secs(x: float | None) -> str:
+            return f"{x:.2f}" if x is not None else ""
+
+        for row in compile_report.compilations(self.graphs):
             self._add_row(self.compilations, [
-                str(m.get("compile_id")), m.get("phase") or "", str(m.get("function") or ""),
-                _where(m.get("file"), m.get("line")) if m.get("file") else "",
-                f"{secs:.2f}" if isinstance(secs, (int, float)) else "", str(m.get("graph_op_count") or "")],
-                "", (m.get("file"), m.get("line")))
+                row["compile_id"], str(row.get("function") or ""),
+                _where(row.get("file"), row.get("line")) if row.get("file") else "",
+                secs(row["fwd_s"]), secs(row["bwd_s"]), str(row.get("ops") or "")],
+                compile_report.compilation_line(row), (row.get("file"), row.get("line")))
 
     def _fill_tree(self) -> None:
         g = self.graphs
