@@ -22,21 +22,11 @@ import numpy as np
 
 from jitlab.core import stats
 from jitlab.core.protocol import IterBatch
+from jitlab.core.session import iteration_records as R
 
 _INITIAL = 256
 #: Records are built this many at a time (a whole long run's records at once would be hundreds of MiB).
 CHUNK = 1000
-#: ``index`` of a record without an ``i`` (hand-made files): no recompile entry names it.
-NO_INDEX = -(2**63)
-_INT64 = (-(2**63), 2**63)
-
-# The keys of a record, in the order the conductor has always written them (``recompile`` last, set
-# by :func:`jitlab.core.session.store.mark_recompiles`); files older than the CPU time lack ``cpu_ms``.
-_CPU_KEYS = ("i", "fwd_ms", "bwd_ms", "cpu_ms", "warmup", "round")
-_OLD_KEYS = ("i", "fwd_ms", "bwd_ms", "warmup", "round")
-#: Key order of a record that the columns reproduce exactly -> (has ``cpu_ms``, has ``recompile``).
-_LAYOUTS = {_CPU_KEYS: (True, False), _CPU_KEYS + ("recompile",): (True, True),
-            _OLD_KEYS: (False, False), _OLD_KEYS + ("recompile",): (False, True)}
 
 _ROWS = {"index": np.int64, "fwd": float, "bwd": float, "bwd_none": bool, "cpu": float, "cpu_none": bool,
          "cpu_key": bool, "warmup": bool, "round": np.int64, "round_none": bool, "recompile": bool,
@@ -73,9 +63,9 @@ class _Columns:
 class IterationStore:
     """The iterations of one variant, in arrival order, as columns.
 
-    Read as a sequence (``len``, ``[k]``, slices, ``for``) it gives the records of the session file (``{"i", "fwd_ms", "bwd_ms",
-    "cpu_ms", "warmup", "round"}``, and ``"recompile": true`` where a recompile slowed one), built
-    on demand. The column attributes are views of the filled part: valid until the next append.
+    Read as a sequence (``len``, ``[k]``, slices, ``for``) it gives the records of the session file
+    (``{"i", "fwd_ms", "bwd_ms", "cpu_ms", "warmup", "round"}``, and ``"recompile": true`` where a
+    recompile slowed one), built on demand (:mod:`jitlab.core.session.iteration_records`). The column attributes are views of the filled part: valid until the next append.
 
     Attributes
     ----------
@@ -127,8 +117,8 @@ class IterationStore:
         k = len(fwd)
         if k == 0:
             return
-        bwd_v, bwd_none = _optional(bwd, k)
-        cpu_v, cpu_none = _optional(cpu if cpu is not None and len(cpu) == k else [None] * k, k)
+        bwd_v, bwd_none = R.optional(bwd, k)
+        cpu_v, cpu_none = R.optional(cpu if cpu is not None and len(cpu) == k else [None] * k, k)
         self._put({"index": np.arange(start, start + k, dtype=np.int64), "fwd": np.asarray(fwd, dtype=float),
                    "bwd": bwd_v, "bwd_none": bwd_none, "cpu": cpu_v, "cpu_none": cpu_none, "cpu_key": True,
                    "warmup": bool(warmup), "round": -1 if round_ is None else int(round_),
@@ -136,24 +126,14 @@ class IterationStore:
 
     def extend_records(self, records: Iterable[Any]) -> None:
         """Append iteration records as a session file holds them."""
-        cols: dict[str, list] = {key: [] for key in ("index", "fwd", "bwd", "bwd_none", "cpu", "cpu_none",
-                                                     "cpu_key", "warmup", "round", "round_none", "recompile")}
-        odd: dict[int, Any] = {}
-        start = self._rows.n
-        for p, it in enumerate(records):
-            row = _exact(it)
-            if row is None:
-                odd[start + p] = it
-                row = _lenient(it)
-            for key, value in zip(cols, row):
-                cols[key].append(value)
+        cols, odd = R.columns_of(records, self._rows.n)
         k = len(cols["index"])
         if not k:
             return
         self._odd.update(odd)
         self._put({key: np.asarray(values, dtype=_ROWS[key]) for key, values in cols.items()}, k)
         # after the rows are in: a record's own flag stands as the file has it
-        self.excluded.update(i for i, r in zip(cols["index"], cols["recompile"]) if r and i != NO_INDEX)
+        self.excluded.update(i for i, r in zip(cols["index"], cols["recompile"]) if r and i != R.NO_INDEX)
 
     @classmethod
     def from_records(cls, records: Iterable[Any]) -> "IterationStore":
@@ -355,24 +335,11 @@ class IterationStore:
         start, stop, _ = slice(start, stop).indices(self.n)
         if stop <= start:
             return []
-        rows = self._rows
         sl = slice(start, stop)
-        bwd = _with_none(rows["bwd"][sl], rows["bwd_none"][sl])
-        cpu = _with_none(rows["cpu"][sl], rows["cpu_none"][sl])
-        rnd = _with_none(rows["round"][sl], rows["round_none"][sl])
-        out = [{"i": i, "fwd_ms": f, "bwd_ms": b, "cpu_ms": c, "warmup": w, "round": r}
-               for i, f, b, c, w, r in zip(rows["index"][sl].tolist(), rows["fwd"][sl].tolist(), bwd, cpu,
-                                           rows["warmup"][sl].tolist(), rnd)]
-        for k in np.flatnonzero(~rows["cpu_key"][sl]).tolist():
-            it = out[k]
-            out[k] = {"i": it["i"], "fwd_ms": it["fwd_ms"], "bwd_ms": it["bwd_ms"], "warmup": it["warmup"],
-                      "round": it["round"]}
-        for k in np.flatnonzero(rows["recompile"][sl]).tolist():
-            out[k]["recompile"] = True
-        if self._odd:
-            for p, it in self._odd.items():
-                if start <= p < stop:
-                    out[p - start] = dict(it) if isinstance(it, dict) else it
+        out = R.records_of({key: self._rows[key][sl] for key in R.ROW_KEYS})
+        for p, it in self._odd.items():
+            if start <= p < stop:
+                out[p - start] = dict(it) if isinstance(it, dict) else it
         return out
 
     def __len__(self) -> int:
@@ -416,68 +383,3 @@ def hold(variant: dict[str, Any]) -> IterationStore:
     store = of(variant)
     variant["iterations"] = store
     return store
-
-
-# ---- conversions
-
-
-def _optional(values: Sequence[float | None], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(values, none)``: the values as floats (NaN for ``None``) and where they were ``None``."""
-    none = np.fromiter((v is None for v in values), dtype=bool, count=k)
-    if none.all():
-        return np.full(k, np.nan), none
-    if not none.any():
-        return np.asarray(values, dtype=float), none
-    return np.array([np.nan if v is None else v for v in values], dtype=float), none
-
-
-def _with_none(values: np.ndarray, none: np.ndarray) -> list:
-    out = values.tolist()
-    if none.all():
-        return [None] * len(out)
-    for k in np.flatnonzero(none).tolist():
-        out[k] = None
-    return out
-
-
-def _exact(it: Any) -> tuple | None:
-    """The columns' values of a record they reproduce exactly, or ``None``."""
-    if type(it) is not dict:
-        return None
-    layout = _LAYOUTS.get(tuple(it))
-    if layout is None:
-        return None
-    has_cpu, has_recompile = layout
-    i, fwd, bwd, warmup, round_ = it["i"], it["fwd_ms"], it["bwd_ms"], it["warmup"], it["round"]
-    cpu = it["cpu_ms"] if has_cpu else None
-    if (type(i) is not int or not _INT64[0] <= i < _INT64[1] or i == NO_INDEX or type(fwd) is not float
-            or (bwd is not None and type(bwd) is not float) or (cpu is not None and type(cpu) is not float)
-            or type(warmup) is not bool or (round_ is not None and (type(round_) is not int
-                                                                    or not _INT64[0] <= round_ < _INT64[1]))
-            or (has_recompile and it["recompile"] is not True)):
-        return None
-    return (i, fwd, math.nan if bwd is None else bwd, bwd is None, math.nan if cpu is None else cpu, cpu is None,
-            has_cpu, warmup, -1 if round_ is None else round_, round_ is None, has_recompile)
-
-
-def _lenient(it: Any) -> tuple:
-    """The columns' values of any other record, read as the statistics always read records."""
-    rec: Mapping[str, Any] = it if isinstance(it, Mapping) else {}
-    i, bwd, cpu, round_ = rec.get("i"), _number(rec.get("bwd_ms")), _number(rec.get("cpu_ms")), _integer(rec.get("round"))
-    return (i if type(i) is int and _INT64[0] <= i < _INT64[1] else NO_INDEX,
-            _number(rec.get("fwd_ms"), math.nan), math.nan if bwd is None else bwd, bwd is None,
-            math.nan if cpu is None else cpu, cpu is None, "cpu_ms" in rec,
-            bool(rec.get("warmup")), -1 if round_ is None else round_, round_ is None, bool(rec.get("recompile")))
-
-
-def _number(x: Any, default: float | None = None) -> float | None:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return default
-    return float(x)
-
-
-def _integer(x: Any) -> int | None:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-        return None
-    r = int(x)
-    return r if _INT64[0] <= r < _INT64[1] else None
