@@ -13,6 +13,7 @@ from jitlab import VARIANTS
 from jitlab.cli import output
 from jitlab.cli.format import session_report
 from jitlab.cli.text import clean
+from jitlab.core.session import iterations
 from jitlab.core.session import store as S
 from jitlab.core.run.conductor import Conductor
 from jitlab.core.run.outcome import EXIT_NOTHING_RAN, EXIT_SOME_FAILED, exit_status
@@ -126,7 +127,7 @@ class Progress:
         st = self.session["settings"]
         parts = []
         for v, rec in self.session["variants"].items():
-            measured = sum(1 for it in rec["iterations"] if not it["warmup"])
+            measured = iterations.of(rec).measured_count
             ph = self.phase.get(v, "waiting")
             if ph.startswith("measuring"):
                 ph = f"measuring {measured}/{st['iters']}"

@@ -11,6 +11,7 @@ import statistics
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 PHASES = ("fwd", "bwd", "total")
 
@@ -82,7 +83,7 @@ def block_medians_of(rounds: np.ndarray, totals: np.ndarray) -> dict[int, float]
 
 
 def speedup_over(base_blocks: dict[int, float], blocks: dict[int, float], interleaved: bool,
-                 totals: Callable[[], tuple[Sequence[float], Sequence[float]]]) -> dict | None:
+                 totals: Callable[[], tuple[ArrayLike, ArrayLike]]) -> dict | None:
     """A variant's speedup over eager, as the session and the live table both compute it.
 
     Interleaved rounds give the paired per-round ratio (:func:`paired_speedup`); otherwise, or
@@ -137,8 +138,8 @@ def paired_speedup(
 
 
 def unpaired_speedup(
-    baseline: Sequence[float],
-    variant: Sequence[float],
+    baseline: ArrayLike,
+    variant: ArrayLike,
     level: float = 0.95,
     seed: int = 0,
 ) -> dict | None:

@@ -15,7 +15,7 @@ import pytest
 from jitlab.core.session import store as S
 from jitlab.core import stats
 from jitlab.gui.live.live_stats import LiveStats, live_speedups
-from jitlab.gui.live.series import VariantSeries
+from jitlab.core.session.iterations import IterationStore as VariantSeries
 
 from tests.views.conftest import DATA
 

@@ -30,6 +30,7 @@ import statistics
 from typing import Any
 
 from jitlab.core import stats
+from jitlab.core.session import iterations
 
 #: Below this share of the step the device is mostly waiting for the host.
 LAUNCH_BOUND_SHARE = 0.5
@@ -134,17 +135,17 @@ def device_speedup(base: dict[str, Any], v: dict[str, Any], interleaved: bool) -
 
 def _iteration_cpu(v: dict[str, Any]) -> list[tuple[float, float]]:
     """``(wall, cpu)`` of every steady iteration that recorded its CPU time."""
-    out = []
-    for it in v.get("iterations") or []:
-        if not stats.steady(it) or it.get("cpu_ms") is None:
-            continue
-        out.append((stats.total_ms(it["fwd_ms"], it.get("bwd_ms")), float(it["cpu_ms"])))
-    return out
+    wall, cpu = iterations.of(v).steady_cpu()
+    return list(zip(wall.tolist(), cpu.tolist()))
 
 
 def reliability(name: str, v: dict[str, Any], blocks: list[dict], env: dict[str, Any]) -> dict[str, Any] | None:
     """Whether ``v``'s timings had the machine to themselves; ``None`` when nothing was recorded."""
-    pairs = _iteration_cpu(v)
+    return reliability_of(_iteration_cpu(v), blocks, env)
+
+
+def reliability_of(pairs: list[tuple[float, float]], blocks: list[dict], env: dict[str, Any]) -> dict[str, Any] | None:
+    """:func:`reliability` from the ``(wall, cpu)`` of the iterations and the block readings."""
     if not pairs and not blocks:
         return None
     preempted = [w for w, c in pairs if c < PREEMPTED_CPU_SHARE * w and w - c >= PREEMPTED_MIN_LOSS_MS]

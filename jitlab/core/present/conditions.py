@@ -116,11 +116,15 @@ def block_ends(rounds: np.ndarray, warmup: np.ndarray) -> dict[int, int]:
         ``{round: x}``, x counting measured iterations from 0 (the timing plot's axis).
     """
     measured = np.asarray(rounds)[~np.asarray(warmup, dtype=bool)]
-    ends: dict[int, int] = {}
-    for x, r in enumerate(measured.tolist()):
-        if r >= 0:
-            ends[r] = x  # later iterations of the round overwrite earlier ones
-    return ends
+    x = np.flatnonzero(measured >= 0)
+    found = measured[x]
+    if not found.size:
+        return {}
+    keys, first = np.unique(found, return_index=True)
+    _, last_rev = np.unique(found[::-1], return_index=True)
+    order = np.argsort(first, kind="stable")  # rounds in the order they first appear, as they arrived
+    last = x[found.size - 1 - last_rev]
+    return dict(zip(keys[order].tolist(), last[order].tolist()))
 
 
 def block_ends_of(iterations: Iterable[Mapping]) -> dict[int, int]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from jitlab.core.session import iterations
+
 #: A warm-up this much longer than asked for is worth a note.
 LONG_WARMUP_FACTOR = 3
 LONG_WARMUP_MIN = 20
@@ -57,8 +59,7 @@ def _check_text(c: dict[str, Any] | None, name: str, status: str) -> str:
 
 
 def measured_counts(session: dict[str, Any]) -> dict[str, int]:
-    return {name: sum(1 for it in v.get("iterations") or [] if not it.get("warmup"))
-            for name, v in (session.get("variants") or {}).items()}
+    return {name: iterations.of(v).measured_count for name, v in (session.get("variants") or {}).items()}
 
 
 def iterations_text(session: dict[str, Any]) -> str:

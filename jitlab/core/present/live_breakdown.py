@@ -44,8 +44,8 @@ LIVE_RELIABILITY_ITERS = 500
 def live_reliability(series: dict[str, Any], samples: list[dict], env: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``{variant: {"reliability", "speedup_unreliable"}}`` of a running session, as the final session derives them.
 
-    ``series`` are the app's series of each variant (boolean array ``warmup``, arrays ``total``
-    and ``cpu`` of ms per iteration), ``samples`` the block readings so far (run-queue wait, other
+    ``series`` are the model's :class:`~jitlab.core.session.iterations.IterationStore` (their
+    CPU time per iteration), ``samples`` the block readings so far (run-queue wait, other
     processes' load).
     """
     blocks: dict[str | None, list[dict]] = {}
@@ -53,10 +53,10 @@ def live_reliability(series: dict[str, Any], samples: list[dict], env: dict[str,
         blocks.setdefault(b.get("variant"), []).append(b)
     rels = {}
     for name, s in series.items():
-        keep = ~s.warmup
-        total, cpu = s.total[keep][-LIVE_RELIABILITY_ITERS:], s.cpu[keep][-LIVE_RELIABILITY_ITERS:]
-        its = [{"fwd_ms": float(t), "bwd_ms": None, "cpu_ms": float(c)} for t, c in zip(total, cpu) if c == c]
-        rel = B.reliability(name, {"iterations": its}, blocks.get(name, []), env)
+        latest = s.measured_positions[-LIVE_RELIABILITY_ITERS:]
+        total, cpu = s.total[latest], s.cpu[latest]
+        pairs = [(t, c) for t, c in zip(total.tolist(), cpu.tolist()) if c == c]
+        rel = B.reliability_of(pairs, blocks.get(name, []), env)
         if rel is not None:
             rels[name] = rel
     eager_bad = bool((rels.get("eager") or {}).get("unreliable"))

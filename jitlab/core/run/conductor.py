@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 from jitlab.core import message_check
 from jitlab.core import protocol as P
+from jitlab.core.session import iterations
 from jitlab.core.session import store as S
 from jitlab.core import stats
 from jitlab.core.session.types import error_from_message, error_record
@@ -90,6 +91,8 @@ class Conductor:
         self.listener = listener or (lambda *a: None)
         self.clock = clock
         self.rng = rng or random.Random(self.settings.get("schedule_seed"))
+        #: Each variant's iterations, held by the session as its ``iterations``.
+        self.iterations = {v: iterations.hold(session["variants"][v]) for v in self.order}
         self.state: dict[str, str] = {v: LOADING for v in self.order}
         self.measured: dict[str, int] = {v: 0 for v in self.order}
         self.est_iter_ms: dict[str, float] = {}
@@ -189,7 +192,7 @@ class Conductor:
         for name, state in self.state.items():
             v = self._variant(name)
             if v["status"] not in S.FINAL_STATUSES:
-                measured = any(not it.get("warmup") for it in v["iterations"])
+                measured = self.iterations[name].measured_count > 0
                 v["status"] = S.STATUS_STOPPED if measured else S.STATUS_FAILED
                 if not measured:
                     v["error"] = error_record(reason, self._phase_of(state), kind="stopped")
@@ -211,7 +214,7 @@ class Conductor:
             return self._advance()
         if v["status"] not in S.FINAL_STATUSES:
             if self.stopping:
-                v["status"] = S.STATUS_STOPPED if v["iterations"] else S.STATUS_FAILED
+                v["status"] = S.STATUS_STOPPED if self.iterations[variant].n else S.STATUS_FAILED
                 if v["status"] == S.STATUS_FAILED:
                     v["error"] = error_record("stopped before any iteration was measured", self._phase_of(state))
             else:
@@ -293,10 +296,7 @@ class Conductor:
             self._fail_malformed(variant, f"impossible timing: {impossible}", "timing")
             return
         batch = P.IterBatch.from_message(msg)
-        its = self._variant(variant)["iterations"]
-        for j, (f, b, c) in enumerate(zip(batch.fwd_ms, batch.bwd_ms, batch.cpu_ms)):
-            its.append({"i": batch.start + j, "fwd_ms": f, "bwd_ms": b, "cpu_ms": c, "warmup": batch.warmup,
-                        "round": batch.round})
+        self.iterations[variant].add(batch)
         if not batch.warmup:
             self.measured[variant] += len(batch)
         self.listener("iters", variant, {"batch": batch})
@@ -365,8 +365,10 @@ class Conductor:
         dev = self.session["env"].get("device")
         kind = str((dev.get("kind") if isinstance(dev, dict) else None) or self.settings.get("device") or "")
         span = 3 if uses_cudagraphs(variant) and kind.startswith("cuda") else 1
-        entry["excluded"] = list(range(int(msg["i"]), int(msg["i"]) + span))
+        excluded = list(range(int(msg["i"]), int(msg["i"]) + span))
+        entry["excluded"] = excluded
         v["recompiles"].append(entry)
+        self.iterations[variant].exclude(excluded)
         where = "warm-up " if msg.get("warmup") else ""
         kept = (f"iteration {msg['i']}" if span == 1 else f"iterations {msg['i']}-{msg['i'] + span - 1}")
         v["notes"].append(f"{where}iteration {msg['i']}: Dynamo recompiled ({msg.get('reason') or 'reason unknown'})"

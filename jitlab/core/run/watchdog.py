@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from jitlab.core.session import iterations
 from jitlab.core.session import store as S
 from jitlab.core.session.types import Location, error_record
 from jitlab.core.variants import is_compile
@@ -122,7 +123,7 @@ def describe_position(state: str | None, status: dict[str, Any], rec: dict[str, 
     """Where a runner was: ``"in warm-up iteration 1 of 5 (first call)"``, ``"while loading ..."``."""
     phase = status.get("phase") or state or ""
     text = status.get("text") or ""
-    measured = sum(1 for it in rec["iterations"] if not it.get("warmup"))
+    measured = iterations.of(rec).measured_count
     if phase == "warmup" and status.get("i"):
         return f"in warm-up iteration {status['i']} of {status.get('n') or '?'}" + (f" ({text})" if text else "")
     if phase in ("measuring", "running") or state == "running":
@@ -176,7 +177,7 @@ def state_text(conductor, variant: str, now: float | None = None) -> str:
     """What ``variant`` is doing now, for a progress line: its final status, or its real phase."""
     c = conductor
     rec = c.session["variants"][variant]
-    measured = sum(1 for it in rec["iterations"] if not it.get("warmup"))
+    measured = iterations.of(rec).measured_count
     iters = c.goal(variant) if hasattr(c, "goal") else c.settings.get("iters")
     if rec["status"] in S.FINAL_STATUSES:
         return rec["status"] + (f" {measured}/{iters}" if measured else "")

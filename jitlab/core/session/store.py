@@ -16,6 +16,7 @@ from typing import Any
 
 from jitlab.core import stats
 from jitlab.core.present import breakdown
+from jitlab.core.session import iterations
 from jitlab.core.session import schema as session_schema
 from jitlab.core.session.types import Session, Status, Variant
 
@@ -96,23 +97,25 @@ def new_session(settings: dict[str, Any]) -> Session:
 def finalize(session: dict[str, Any]) -> dict[str, Any]:
     """Recompute statistics, speedups and drift warnings from the iterations.
 
-    Idempotent: everything it writes is derived from ``iterations`` and the
-    schedule, so it can run after every round as well as at the end.
+    Idempotent: everything it writes is derived from ``iterations`` (their columns,
+    :mod:`jitlab.core.session.iterations`) and the schedule, so it can run after every round as well
+    as at the end.
     """
     variants = session["variants"]
     interleaved = session.get("schedule", {}).get("kind") == "interleaved"
     for v in variants.values():
         mark_recompiles(v)
-    blocks = {name: stats.block_medians(v["iterations"]) for name, v in variants.items()}
-    for v in variants.values():
-        v["stats"] = stats.phase_stats(v["iterations"])
+    columns = {name: iterations.of(v) for name, v in variants.items()}
+    blocks = {name: its.block_medians() for name, its in columns.items()}
+    for name, v in variants.items():
+        v["stats"] = columns[name].summary()
     base = variants.get("eager")
     drift_warnings = []
     for name, v in variants.items():
         v["speedup_vs_eager"] = v["speedup_ci"] = v["speedup_method"] = None
         if base is not None and name != "eager" and base["stats"]["total"] and v["stats"]["total"]:
             sp = stats.speedup_over(blocks["eager"], blocks[name], interleaved,
-                                    lambda: (_steady_totals(base), _steady_totals(v)))
+                                    lambda: (columns["eager"].steady_totals(), columns[name].steady_totals()))
             if sp is not None:
                 v["speedup_vs_eager"] = sp["estimate"]
                 v["speedup_ci"] = sp["ci"]
@@ -131,16 +134,16 @@ def finalize(session: dict[str, Any]) -> dict[str, Any]:
     return session
 
 
-def _steady_totals(variant: dict) -> list[float]:
-    return [stats.total_ms(it["fwd_ms"], it.get("bwd_ms")) for it in variant["iterations"] if stats.steady(it)]
-
-
 def mark_recompiles(variant: dict[str, Any]) -> None:
     """Flag the iterations a recompile slowed (``recompile``), so that no statistic counts them."""
     excluded = {i for r in variant.get("recompiles") or [] for i in r.get("excluded") or [r["i"]]}
     if not excluded:
         return
-    for it in variant["iterations"]:
+    its = variant["iterations"]
+    if isinstance(its, iterations.IterationStore):
+        its.exclude(excluded)
+        return
+    for it in its:  # a loaded file's records
         if it.get("i") in excluded:
             it["recompile"] = True
 
@@ -196,7 +199,7 @@ def encode(session: dict[str, Any], chunk: int = 1000) -> str:
                                      for name, rec in session["variants"].items()}}
     text = json.dumps(shell, separators=(",", ":"), allow_nan=True)
     for name, rec in session["variants"].items():
-        its = rec["iterations"]
+        its = rec["iterations"]  # a store builds its records a piece at a time, as they are encoded
         pieces = [json.dumps(its[i:i + chunk], separators=(",", ":"), allow_nan=True)[1:-1]
                   for i in range(0, len(its), chunk)]
         text = text.replace(json.dumps(markers[name]), "[" + ",".join(p for p in pieces if p) + "]", 1)
@@ -313,7 +316,8 @@ def validate(data: Any, origin: str = "session", check_schema: bool = True) -> d
         if not isinstance(data.get(key), dict):
             raise SessionError(f"{origin}: session is missing its {key!r} section")
     for name, v in data["variants"].items():
-        if not isinstance(v, dict) or "status" not in v or not isinstance(v.get("iterations"), list):
+        if not isinstance(v, dict) or "status" not in v or not isinstance(v.get("iterations"),
+                                                                          (list, iterations.IterationStore)):
             raise SessionError(f"{origin}: variant {name!r} is incomplete (no status or iterations)")
     try:
         if check_schema:

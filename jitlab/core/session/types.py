@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
+from jitlab.core.session.iterations import IterationStore
+
 Status = Literal["ok", "failed", "timeout", "not_applicable", "stopped", "pending", "running"]
 #: What kind of failure an error is: the runner's own kinds (``exception``, ``oom``, ...) and those the
 #: parent decides (``crash``, ``timeout``, ``hang``, ``protocol``, ``stopped``, ``input``).
@@ -46,6 +48,8 @@ class Iteration(TypedDict, total=False):
     cpu_ms: float | None
     warmup: bool
     round: int | None
+    #: A recompile slowed it: in no statistic (:func:`jitlab.core.session.store.mark_recompiles`).
+    recompile: bool
 
 
 class Summary(TypedDict, total=False):
@@ -135,7 +139,8 @@ class Variant(TypedDict, total=False):
 
     status: Status
     error: ErrorRecord | None
-    iterations: list[Iteration]
+    #: The records, as a file holds them; a running or shown session holds them as columns instead.
+    iterations: list[Iteration] | IterationStore
     stats: Stats
     speedup_vs_eager: float | None
     speedup_ci: list[float] | None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jitlab.core.session import iterations
 from jitlab.core.variants import ordered
 from jitlab.gui.common.formatting import device_text, fmt_speedup
 
@@ -20,8 +21,7 @@ def chart_header(session: dict[str, Any], which: str) -> list[str]:
     title = f"jitlab · {module} · {WHAT.get(which, which)}"
     device = env.get("device") or {}
     target = settings.get("target") or "default"
-    measured = max((sum(1 for it in v.get("iterations") or [] if not it.get("warmup"))
-                    for v in (session.get("variants") or {}).values()), default=0)
+    measured = max((iterations.of(v).measured_count for v in (session.get("variants") or {}).values()), default=0)
     conditions = " · ".join(p for p in (
         f"target {target}",
         device_text(device) if device else (settings.get("device") or "device ?"),

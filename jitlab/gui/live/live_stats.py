@@ -2,7 +2,7 @@
 
 The conductor computes the session's derived figures at the end of the run.
 For the table to show speedups during the run, they are recomputed about once
-a second from the model's numpy buffers with the same statistics
+a second from the model's iteration columns with the same statistics
 (:mod:`jitlab.core.stats`): a few milliseconds, so on the GUI thread, with no
 Python thread competing with it for the interpreter lock. Device-busy time and
 the speedups on it come from the sampled rows so far, derived as the final
@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from jitlab.core import stats
-from jitlab.gui.live.series import VariantSeries
+from jitlab.core.session.iterations import IterationStore
 from jitlab.core.present.live_breakdown import live_device, live_reliability
 
 #: Period of the live recomputation.
@@ -26,8 +26,8 @@ PERIOD_MS = 1000
 LIVE_SAMPLE = 2000
 
 
-def live_speedups(series: dict[str, VariantSeries], interleaved: bool) -> dict[str, dict[str, Any]]:
-    """``{variant: {"speedup_vs_eager", "speedup_ci", "speedup_method"}}`` from the buffers.
+def live_speedups(series: dict[str, IterationStore], interleaved: bool) -> dict[str, dict[str, Any]]:
+    """``{variant: {"speedup_vs_eager", "speedup_ci", "speedup_method"}}`` from the iteration columns.
 
     Interleaved runs use the paired per-round ratios, as the final session does;
     otherwise the ratio of medians, its CI on a subsample (the final figures
@@ -60,7 +60,7 @@ class LiveStats(QObject):
     Parameters
     ----------
     series : callable
-        Returns the model's ``{variant: VariantSeries}``.
+        Returns the model's ``{variant: IterationStore}``.
     device : callable, optional
         Returns ``(rows, units)``: the model's sampled rows and their units by variant.
     blocks : callable, optional

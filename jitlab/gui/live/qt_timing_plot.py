@@ -1,8 +1,8 @@
 """Per-iteration forward and backward times, one curve per variant.
 
-Two x-linked plots (forward above backward) drawn from the model's numpy
-buffers on a ~25 Hz timer, with peak downsampling and clip-to-view; log-y
-toggle; hover readout. A smaller third plot underneath shows one device
+Two x-linked plots (forward above backward) drawn from views of the model's
+iteration columns (:class:`~jitlab.core.session.iterations.IterationStore`) on a
+~25 Hz timer, with peak downsampling and clip-to-view; log-y toggle; hover readout. A smaller third plot underneath shows one device
 condition sampled after each block (SM clock, temperature, CPU frequency...,
 chosen in the top bar), each block's value under its last iteration.
 
@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizeP
                                QWidget)
 
 from jitlab.core.present import conditions as C
+from jitlab.core.session.iterations import IterationStore
 from jitlab.gui.common.chart_style import IterationAxis, robust_upper, set_label, set_title, style_plot
 from jitlab.gui.common.colors import WARMUP_BRUSH, variant_color, variant_qcolor
 from jitlab.gui.live.qt_speedup_plot import QtSpeedupPlot
 from jitlab.gui.live.recompile_marks import RecompileMarks
 from jitlab.gui.live.run_model import RunModel
-from jitlab.gui.live.series import VariantSeries
 from jitlab.gui.live.throttle import ThrottledRedraw
 
 #: Redraw period of the live curves (~25 Hz).
@@ -82,6 +82,7 @@ class QtTimingPlot(QWidget):
         self._symbols: dict[str, bool] = {}
         self._warm_unbounded: set[str] = set()
         self._warmup_start = -0.5
+        self._xs = np.arange(0, dtype=float)
         self._warm_sample = pg.PlotDataItem(pen=pg.mkPen((150, 150, 150), width=1.2, style=Qt.PenStyle.DashLine),
                                             symbol="o", symbolPen=(150, 150, 150), symbolBrush=None, symbolSize=5)
 
@@ -163,12 +164,11 @@ class QtTimingPlot(QWidget):
     # ---- public API
 
     def redraw(self) -> None:
-        """Push the buffers to the curves now."""
+        """Push the model's columns to the curves now."""
         for name, curves in self.curves.items():
             series = self.model.series.get(name)
             if series is None:
                 continue
-            meas = ~series.warmup
             lead = series.leading_warmup
             few = series.n <= SYMBOL_LIMIT
             if self._symbols.get(name) != few:
@@ -177,16 +177,22 @@ class QtTimingPlot(QWidget):
                     item.setSymbol("o" if few else None)
                     if not key.endswith(WARM):
                         item.setPen(pg.mkPen(variant_color(name), width=2 if few else 1))
-            x = np.arange(series.measured_count, dtype=float)
+            x = self._positions(series.measured_count)
             xw = np.arange(-lead, 0, dtype=float)
             for phase, y in (("fwd", series.fwd), ("bwd", series.bwd)):
-                _set(curves[phase], x, y[meas])
+                _set(curves[phase], x, series.measured_values(phase), series.measured_gaps(phase))
                 _set(curves[phase + WARM], xw, y[:lead])
         self.recompile_marks.update(self.model)
         self._update_backward_title()
         self._update_warmup()
         self._apply_robust_y()
         self._redraw_conditions()
+
+    def _positions(self, n: int) -> np.ndarray:
+        """``0, 1, ..., n-1`` as floats: a view of one array that grows by doubling, not a new one a frame."""
+        if self._xs.size < n:
+            self._xs = np.arange(max(n, 2 * self._xs.size), dtype=float)
+        return self._xs[:n]
 
     def set_log_y(self, on: bool) -> None:
         self.log_y.setChecked(on)
@@ -270,17 +276,16 @@ class QtTimingPlot(QWidget):
         for phase, plot in self.plots.items():
             points = []
             shown = self._phase_values(phase)
-            top = robust_upper([y[meas] if meas.any() else y[1:] if series.n > 1 else y
-                                for _name, series, y, meas in shown])
+            top = robust_upper([ym if ym.size else y[1:] if series.n > 1 else y for _name, series, y, ym in shown])
             if top is None:
                 self._set_edges(phase, [])
                 continue
             plot.enableAutoRange(axis="y", enable=False)
             plot.setYRange(0.0, top, padding=0)
             edge_y = top / 1.04
-            for name, series, y, meas in shown:
+            for name, series, y, ym in shown:
                 lead = series.leading_warmup
-                ym, yw = y[meas], y[:lead]
+                yw = y[:lead]
                 xm = np.flatnonzero(ym > top)[:MAX_EDGE_POINTS].astype(float)
                 xw = (np.flatnonzero(yw > top)[:MAX_EDGE_POINTS] - lead).astype(float)
                 for xs, alpha in ((xm, 255), (xw, 120)):
@@ -288,13 +293,14 @@ class QtTimingPlot(QWidget):
                         points.append((xs, np.full(xs.size, edge_y), variant_qcolor(name, alpha)))
             self._set_edges(phase, points)
 
-    def _phase_values(self, phase: str) -> list[tuple[str, VariantSeries, np.ndarray, np.ndarray]]:
-        """``(variant, series, values of the phase, mask of measured iterations)`` of every variant with data."""
+    def _phase_values(self, phase: str) -> list[tuple[str, IterationStore, np.ndarray, np.ndarray]]:
+        """``(variant, series, values of the phase, its measured values)`` of every variant with data."""
         out = []
         for name in self.model.variants:
             series = self.model.series.get(name)
             if series is not None and series.n:
-                out.append((name, series, series.fwd if phase == "fwd" else series.bwd, ~series.warmup))
+                out.append((name, series, series.fwd if phase == "fwd" else series.bwd,
+                            series.measured_values(phase)))
         return out
 
     def _set_edges(self, phase: str, points: list) -> None:
@@ -523,12 +529,18 @@ class QtTimingPlot(QWidget):
         return self.graphics
 
 
-def _set(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
-    """``setData`` that leaves a curve empty rather than all-NaN (no bounds to compute)."""
-    finite = np.isfinite(y) & np.isfinite(x)
-    if not finite.any():
+def _set(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, gaps: int | None = None) -> None:
+    """``setData`` that leaves a curve empty rather than all-NaN (no bounds to compute).
+
+    ``gaps``: how many of ``y`` are not finite, where the caller knows (``x`` is then finite), so
+    that no mask over the whole curve is computed.
+    """
+    if gaps is None:
+        finite = np.isfinite(y) & np.isfinite(x)
+        gaps = y.size - int(np.count_nonzero(finite))
+    if gaps >= y.size:
         item.setData([], [])
-    elif finite.all():
+    elif gaps == 0:
         item.setData(x, y)
     else:
         item.setData(x, y, connect="finite")

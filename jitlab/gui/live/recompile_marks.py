@@ -9,20 +9,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from jitlab.core.session.iterations import IterationStore
 from jitlab.gui.common.colors import variant_color
-from jitlab.gui.live.series import VariantSeries
 
 
-def plot_x(series: VariantSeries, iteration: int) -> float | None:
+def plot_x(series: IterationStore, iteration: int) -> float | None:
     """Where iteration ``iteration`` sits on the plot's x axis (measured iterations from 0, the leading
     warm-up before 0); a warm-up iteration inside the run sits just before the next measured one."""
-    index = series.index
-    where = np.flatnonzero(index == iteration)
+    where = np.flatnonzero(series.index == iteration)
     if not where.size:
         return None
     p = int(where[0])
     warm = series.warmup
-    measured_before = int(np.count_nonzero(~warm[:p]))
+    measured_before = int(np.searchsorted(series.measured_positions, p))
     if not warm[p]:
         return float(measured_before)
     lead = series.leading_warmup

@@ -1,4 +1,4 @@
-"""The model every view observes: one session, its iteration buffers, and the
+"""The model every view observes: one session, its iterations, and the
 live progress of each variant.
 
 It knows no widgets and no processes. The run controller feeds it conductor
@@ -13,9 +13,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from jitlab.core.session import iterations
 from jitlab.core.session import store as S
+from jitlab.core.session.iterations import IterationStore
 from jitlab.core.variants import ordered
-from jitlab.gui.live.series import VariantSeries
 
 #: Progress phases whose text changes restart the phase clock.
 _TEXT_PHASES = ("loading", "building", "warmup", "introspecting")
@@ -63,8 +64,9 @@ class RunModel(QObject):
     ----------
     session : dict or None
         The session (being filled during a run).
-    series : dict of str to VariantSeries
-        Iteration buffers by variant.
+    series : dict of str to IterationStore
+        Each variant's iterations: the columns the session holds (the conductor appends to them
+        during a run), which the views read without copying.
     progress : dict of str to VariantProgress
     resources : dict of str to dict
         Latest ``{"cpu_percent", "rss_bytes"}`` of each running runner.
@@ -109,7 +111,7 @@ class RunModel(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session: dict[str, Any] | None = None
-        self.series: dict[str, VariantSeries] = {}
+        self.series: dict[str, IterationStore] = {}
         self.progress: dict[str, VariantProgress] = {}
         self.resources: dict[str, dict] = {}
         self.samples: list[dict] = []
@@ -136,7 +138,7 @@ class RunModel(QObject):
         return self.session["variants"][variant]
 
     def phase_stats(self, variant: str) -> dict:
-        """``{"fwd", "bwd", "total"}`` summaries: live from the buffers during a run, else the session's."""
+        """``{"fwd", "bwd", "total"}`` summaries: live from the columns during a run, else the session's."""
         rec = self.record(variant)
         if self.running:
             return self.series[variant].summary()
@@ -181,9 +183,7 @@ class RunModel(QObject):
         self.series = {}
         self.progress = {}
         for name in self.variants:
-            series = VariantSeries()
-            series.extend_records(self.record(name)["iterations"])
-            self.series[name] = series
+            self.series[name] = iterations.hold(self.record(name))  # the file's records, in columns once
             self.progress[name] = VariantProgress(phase="done", text=self.record(name)["status"], ended=0.0,
                                                   phase_started=0.0)
         self.sig_reset.emit()
@@ -199,7 +199,7 @@ class RunModel(QObject):
         self.samples = []
         self.device_samples = {name: [] for name in self.variants}
         self.device_units = {}
-        self.series = {name: VariantSeries() for name in self.variants}
+        self.series = {name: iterations.hold(self.record(name)) for name in self.variants}
         self.progress = {name: VariantProgress() for name in self.variants}
         self.sig_reset.emit()
 
@@ -208,9 +208,7 @@ class RunModel(QObject):
         if self.session is None:
             return
         if event == "iters" and variant in self.series:
-            batch = payload["batch"]
-            self.series[variant].append(batch.start, batch.fwd_ms, batch.bwd_ms, batch.warmup, batch.round,
-                                        batch.cpu_ms)
+            self.series[variant].add(payload["batch"])  # the conductor has stored it already
             self.sig_iterations_added.emit(variant)
         elif event == "status" and variant in self.progress:
             self._set_phase(variant, payload)
@@ -231,7 +229,7 @@ class RunModel(QObject):
         elif event == "round":
             self.sig_stats_changed.emit()
         elif event == "recompiled" and variant in self.series:
-            # live figures leave its iterations out as the session will; the plot draws its mark
+            # the conductor has left its iterations out already; the plot draws its mark
             self.series[variant].exclude(payload.get("excluded") or [payload["i"]])
             self.sig_iterations_added.emit(variant)
             self.sig_stats_changed.emit()
