@@ -9,7 +9,7 @@ from jitlab import __version__
 from jitlab.core.present.explain import INTERNAL_ASSERT_HINT, check_text, explain, iterations_text, warmup_notes
 from jitlab.gui.live.qt_stats_table import COLUMN_KEYS
 from tests.conftest import DATA as SHARED_DATA
-from tests.conftest import RECORDED, ROOT, load_data, run_jitlab
+from tests.conftest import RECORDED, load_data, run_jitlab
 from tests.gui.conftest import DATA, configure, open_and_wait_ready, run_to_end
 
 CPU_SESSION = RECORDED / "gated_cpu.json"

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 
 from jitlab.gui.common.export import file_mode
-from tests.conftest import RECORDED, ROOT
+from tests.conftest import RECORDED
 
 SESSION = RECORDED / "gated_cpu.json"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
