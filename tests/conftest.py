@@ -72,6 +72,26 @@ def jitlab_run(tmp_path):
     return _run
 
 
+@pytest.fixture
+def fake_runner(tmp_path):
+    """``fake_runner(*options)``: a runner interpreter that runs ``tests/host/fake_runner.py`` with ``options``.
+
+    Pass it where jitlab takes the runners' Python (``python=``, ``--python``): every runner it starts
+    is then a real process that speaks the protocol, quickly and without torch.
+    """
+    if os.name != "posix":
+        pytest.skip("the fake runner is started through a shell script")
+    from tests.host.fake_runner import interpreter
+
+    made: list[str] = []
+
+    def make(*options: str) -> str:
+        made.append(interpreter(tmp_path / f"fake-python-{len(made)}", *options))
+        return made[-1]
+
+    return make
+
+
 def mark_gui(items, folder: Path) -> None:
     """Mark every test collected from ``folder`` or below it as needing Qt (``-m "not gui"`` leaves them out)."""
     for item in items:
