@@ -40,6 +40,7 @@ anywhere else it exits at once.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shlex
@@ -90,6 +91,7 @@ def _write_line(text: str) -> None:
 
 
 def _on_term(signum, frame) -> None:
+    """SIGTERM, as :mod:`jitlab.runner.stopping` takes it: a block ends after its iteration, else exit now."""
     global _stop_requested
     _stop_requested = True
     if not _in_block:
@@ -100,29 +102,17 @@ class Fake:
     """The fake runner's state: its options, the variant it was loaded as, and its iteration count."""
 
     def __init__(self, argv: list[str]) -> None:
-        self.ready_after = 0.0
-        self.ms: dict[str, float] = {}
-        self.sleep = False
-        self.faults: list[tuple[str, str, str]] = []
-        i = 0
-        while i < len(argv):
-            opt = argv[i]
-            if opt == "--sleep":
-                self.sleep = True
-                i += 1
-                continue
-            value = argv[i + 1]
-            if opt == "--ready-after":
-                self.ready_after = float(value)
-            elif opt == "--ms":
-                name, ms = value.split("=")
-                self.ms[name] = float(ms)
-            elif opt == "--fault":
-                variant, where, what = value.split(":", 2)
-                self.faults.append((variant, where, what))
-            else:
-                raise SystemExit(f"fake runner: unknown option {opt}")
-            i += 2
+        parser = argparse.ArgumentParser(prog="fake_runner")
+        parser.add_argument("--ready-after", type=float, default=0.0)
+        # rsplit: a variant's name may hold a colon itself (compile:max-autotune)
+        parser.add_argument("--ms", action="append", default=[], type=lambda v: v.rsplit("=", 1))
+        parser.add_argument("--sleep", action="store_true")
+        parser.add_argument("--fault", action="append", default=[], type=lambda v: tuple(v.rsplit(":", 2)))
+        options = parser.parse_args(argv)
+        self.ready_after: float = options.ready_after
+        self.ms = {name: float(ms) for name, ms in options.ms}
+        self.sleep: bool = options.sleep
+        self.faults: list[tuple[str, str, str]] = options.fault
         self.variant: str | None = None
         self.train = True
         self.warmup = 1
@@ -138,8 +128,8 @@ class Fake:
                 return what
         return None
 
-    def act(self, what: str, held: list[dict] | None = None) -> None:
-        """Carry out a fault; ``held``: the iterations of the block it interrupts."""
+    def act(self, what: str, where: str, held: list[dict] | None = None) -> None:
+        """Carry out the fault ``what`` at ``where``; ``held``: the iterations of the block it interrupts."""
         kind, _, arg = what.partition("=")
         if kind == "exit":
             os._exit(int(arg))
@@ -152,7 +142,7 @@ class Fake:
             _write_line(GARBAGE)
         elif kind == "error":
             self.flush(held or [])  # the runner sends what a block measured before the step that raised
-            _send({"t": "error", "phase": "run" if held is not None else "load", "kind": "exception",
+            _send({"t": "error", "phase": where if where in ("load", "build") else "run", "kind": "exception",
                    "message": f"fake runner: scripted error ({self.variant})"})
             os._exit(0)
         elif kind == "hang":
@@ -188,6 +178,7 @@ class Fake:
 
     @staticmethod
     def flush(held: list[dict]) -> None:
+        """Send the messages a block held."""
         for msg in held:
             _send(msg)
 
@@ -198,12 +189,12 @@ class Fake:
         self.train = cmd.get("mode", "train") == "train"
         self.warmup = int(cmd.get("warmup") or 1)
         if what := self.fault_at("load"):
-            self.act(what)
+            self.act(what, "load")
         _send({"t": "loaded", "target": cmd.get("target") or "default", "notes": [], "warnings": []})
 
     def build(self, cmd: dict) -> None:
         if what := self.fault_at("build"):
-            self.act(what)
+            self.act(what, "build")
         _send(self.batch(self.warmup, True, None))
         total = self.ms.get(self.variant or "", 1.0) * (1.5 if self.train else 1.0)
         _send({"t": "built", "build_ms": 0.1, "first_call_ms": total, "est_iter_ms": total, "check": None,
@@ -213,7 +204,8 @@ class Fake:
         global _in_block
         n, round_, resume = int(cmd["n"]), cmd.get("round"), int(cmd.get("resume") or 0)
         self.blocks += 1
-        what = self.fault_at(f"block{self.blocks}")
+        where = f"block{self.blocks}"
+        what = self.fault_at(where)
         t0 = time.perf_counter()
         _in_block = True
         # Held until the block ends, as the real runner holds them: nothing is written while it is timed.
@@ -221,7 +213,7 @@ class Fake:
         start, times = self.i, []
         while len(times) < n and not _stop_requested:
             if what and len(times) >= n // 2:
-                self.act(what, held + ([self.message(start, times, False, round_)] if times else []))
+                self.act(what, where, held + ([self.message(start, times, False, round_)] if times else []))
                 what = None
             times.append(self.iteration())
             self.i += 1
@@ -271,7 +263,7 @@ def main(argv: list[str]) -> int:
     fake = Fake(options)
     signal.signal(signal.SIGTERM, _on_term)
     if what := fake.fault_at("start"):
-        fake.act(what)
+        fake.act(what, "start")
     time.sleep(fake.ready_after)
     _send({"t": "ready", "pid": os.getpid(), "env": {"python": sys.version.split()[0], "platform": "fake"}})
     return fake.serve()
