@@ -23,10 +23,10 @@ EXAMPLES = ROOT / "resources" / "examples"
 H100_LSTM = ROOT / "benchmarks" / "results" / "h100-lstm" / "lstm-h100-session.json"
 H200_CONV2D = ROOT / "benchmarks" / "results" / "h200-device-time" / "conv2d-session.json"
 H200_LSTM = ROOT / "benchmarks" / "results" / "h200-device-time" / "lstm-session.json"
-H100_GATED = ROOT / "tests" / "views" / "data" / "gated_h100.json"
-COMPILE_LANE = ROOT / "tests" / "compile_lane" / "data"
-RUN_PAIR = [ROOT / "tests" / "views" / "data" / "gated_run1_cpu.json",
-            ROOT / "tests" / "views" / "data" / "gated_run2_cpu.json"]
+H100_GATED = ROOT / "tests" / "data" / "sessions" / "gated_h100.json"
+COMPILE_LANE = ROOT / "tests" / "data"
+RUN_PAIR = [ROOT / "tests" / "data" / "sessions" / "gated_run1_cpu.json",
+            ROOT / "tests" / "data" / "sessions" / "gated_run2_cpu.json"]
 
 #: name -> (arguments after ``jitlab``, what it shows)
 SHOTS = {

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "resources" / "examples"
-SESSION = ROOT / "tests" / "views" / "data" / "gated_cpu.json"
+SESSION = ROOT / "tests" / "data" / "sessions" / "gated_cpu.json"
 
 #: Importing any of these raises, as on a server where only ``pip install jitlab`` was run.
 BLOCKED = ("PySide6", "pyqtgraph", "pytestqt", "shiboken6")
@@ -97,7 +97,7 @@ def test_show_and_run_work_without_qt(tmp_path):
                           text=True, timeout=120, cwd=tmp_path)
     assert show.returncode == 0 and "speedup vs eager" in show.stdout, show.stderr[-4000:]
     out = tmp_path / "s.json"
-    run = subprocess.run([sys.executable, "-m", "jitlab", "run", str(ROOT / "tests" / "engine" / "data" / "trivial.py"),
+    run = subprocess.run([sys.executable, "-m", "jitlab", "run", str(ROOT / "tests" / "data" / "trivial.py"),
                           "--variants", "eager,script", "--iters", "6", "--out", str(out)],
                          env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

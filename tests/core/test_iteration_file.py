@@ -22,7 +22,7 @@ from tests.core.conductor_log import replay
 
 HERE = Path(__file__).resolve().parent / "data"
 TINY = ROOT / "tests" / "gui" / "data" / "tiny.py"
-SESSIONS = sorted(p for p in ROOT.glob("tests/*/data/*.json") if p.parent != HERE)
+SESSIONS = sorted(p for p in ROOT.glob("tests/**/data/**/*.json") if HERE not in p.parents)
 
 
 def test_a_replayed_run_writes_the_file_the_record_per_iteration_conductor_wrote():

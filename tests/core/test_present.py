@@ -15,7 +15,7 @@ from jitlab.core.session.saved import RunHistory
 from jitlab.core.session.store import load
 from tests.conftest import ROOT
 
-DATA = ROOT / "tests" / "views" / "data"
+DATA = ROOT / "tests" / "data" / "sessions"
 SESSIONS = [*sorted(DATA.glob("*.json")), ROOT / "benchmarks" / "results" / "h200-device-time" / "conv2d-session.json"]
 
 

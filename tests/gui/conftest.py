@@ -1,6 +1,9 @@
 """Fixtures of the app's tests: an isolated main window, real runner
-processes, and a guard that fails any test leaving a runner process behind.
+processes, a guard that fails any test leaving a runner process behind, and
+the helpers that show a widget and grab a screenshot of it.
 
+The folder mirrors ``jitlab/gui``: ``process/``, ``live/``, ``inside/``,
+``runs/`` and ``common/`` test the parts, the modules here the whole app.
 Without PySide6 (and pyqtgraph, pytest-qt) the folder is skipped.
 """
 
@@ -12,21 +15,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import mark_gui
+from tests.conftest import EXAMPLES, mark_gui  # noqa: F401 - EXAMPLES is imported from here by the app's tests
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _MISSING = [m for m in ("PySide6", "pyqtgraph", "pytestqt") if importlib.util.find_spec(m) is None]
 if _MISSING:
-    collect_ignore_glob = ["test_*.py"]
+    # The globs are matched against whole paths: the second reaches the sub-folders.
+    collect_ignore_glob = ["test_*.py", "*/test_*.py"]
 else:
     import jitlab.gui  # noqa: F401 - applies the PySide6 6.12 / Python < 3.12 workaround first
     from PySide6.QtCore import QStandardPaths
 
     QStandardPaths.setTestModeEnabled(True)  # nothing a test does touches the user's real folders
 
+#: Module files of the app's tests (small, quick ones; the other rooms' are in ``tests/data``).
 DATA = Path(__file__).resolve().parent / "data"
-EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 
 #: Generous limits: the machine running the suite may be busy with other work.
 RUN_TIMEOUT_MS = 120_000
@@ -111,3 +115,31 @@ def run_to_end(qtbot, win):
         win.actions["run"].trigger()
         assert win.bench.running
     return blocker.args[0]
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Folder for screenshots (``JITLAB_SCREENSHOT_DIR`` keeps them)."""
+    folder = Path(os.environ.get("JITLAB_SCREENSHOT_DIR") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def shown(qtbot, widget, width: int, height: int):
+    """``widget`` owned by ``qtbot``, resized, shown and exposed."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def grab(widget, path: Path) -> Path:
+    """Save an offscreen screenshot of ``widget`` and check it is not empty."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()  # let pending layouts settle
+    image = widget.grab()
+    assert not image.isNull() and image.width() > 100
+    assert image.save(str(path))
+    return path

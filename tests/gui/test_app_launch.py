@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from jitlab.gui.display import XCB_LIBRARIES, check_display
-from tests.conftest import ROOT
+from tests.conftest import DATA as SHARED_DATA
+from tests.conftest import RECORDED, ROOT
 from tests.gui.conftest import DATA
 
-TWO_TARGETS = ROOT / "tests" / "engine" / "data" / "two_targets.py"
-SESSION = ROOT / "tests" / "views" / "data" / "gated_cpu.json"
+TWO_TARGETS = SHARED_DATA / "two_targets.py"
+SESSION = RECORDED / "gated_cpu.json"
 APP_TIMEOUT_S = 180
 
 

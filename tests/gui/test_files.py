@@ -14,7 +14,7 @@ from jitlab.core.session import store as S
 from jitlab.gui.common.export import CSV_COLUMNS
 from jitlab.gui.live.qt_stats_table import COLUMN_KEYS
 from tests.gui.conftest import DATA, EXAMPLES, RUN_TIMEOUT_MS, configure, open_and_wait_ready, run_to_end
-from tests.conftest import ROOT
+from tests.conftest import RECORDED, ROOT
 
 
 def test_a_syntax_error_file_shows_the_message_on_open(qtbot, window):
@@ -115,7 +115,7 @@ def test_the_metric_under_the_timings_is_remembered(qtbot, window):
     from jitlab.gui.common.paths import Preferences
     from jitlab.gui.qt_main_window import MainWindow
 
-    h100 = ROOT / "tests" / "views" / "data" / "gated_h100.json"
+    h100 = RECORDED / "gated_h100.json"
     assert window.open_path(h100)
     assert window.timing.conditions_metric == "sm_clock_mhz"  # the default on a GPU
     combo = window.timing.conditions

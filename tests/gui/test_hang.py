@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.conftest import DATA as ENGINE_DATA
+from tests.conftest import DATA as SHARED_DATA
 from tests.gui.conftest import configure, open_and_wait_ready, run_to_end
 
-HANG = ENGINE_DATA / "hangs_in_forward.py"
+HANG = SHARED_DATA / "hangs_in_forward.py"
 
 
 def test_a_hung_variant_is_stopped_and_reported_with_its_stack(qtbot, window):

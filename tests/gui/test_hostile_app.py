@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.engine.hostile import module, wait_file
+from tests.conftest import DATA as SHARED_DATA
+from tests.conftest import RECORDED, ROOT
+from tests.hostile import module, wait_file
 from tests.gui.conftest import RUN_TIMEOUT_MS, configure, open_and_wait_ready, run_to_end
 
-GOOD = ROOT / "tests" / "views" / "data" / "gated_cpu.json"
+GOOD = RECORDED / "gated_cpu.json"
 
 
 def test_a_malformed_session_in_the_history_does_not_stop_the_app(qtbot, isolated):
@@ -68,7 +69,7 @@ def test_a_target_the_file_lacks_is_not_replaced_silently(qtbot, window):
     window.controls.explicit_target = "nope"
     window.controls.apply({"target": "nope"})
     with qtbot.waitSignal(window.bench.sig_probed, timeout=RUN_TIMEOUT_MS):
-        window.open_path(ROOT / "tests" / "engine" / "data" / "linear.py")
+        window.open_path(SHARED_DATA / "linear.py")
     assert window.controls.target.currentData() == "nope"
     assert "no target named 'nope'" in window.controls.probe_label.text()
 

@@ -151,7 +151,7 @@ def test_the_gui_process_never_imports_torch(isolated, tmp_path):
 
 def test_a_stopped_run_says_precisely_why_it_has_no_graphs(qtbot, window):
     from jitlab.gui.runs.qt_graph_diff import QtGraphDiffView
-    from tests.views.conftest import load_data
+    from tests.conftest import load_data
 
     win = window
     configure(win, ["eager", "script"], iters=2_000_000, mode="infer")

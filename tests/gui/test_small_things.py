@@ -8,18 +8,17 @@ import sys
 from jitlab import __version__
 from jitlab.core.present.explain import INTERNAL_ASSERT_HINT, check_text, explain, iterations_text, warmup_notes
 from jitlab.gui.live.qt_stats_table import COLUMN_KEYS
-from tests.conftest import DATA as ENGINE_DATA
-from tests.conftest import ROOT, run_jitlab
+from tests.conftest import DATA as SHARED_DATA
+from tests.conftest import RECORDED, load_data, run_jitlab
 from tests.gui.conftest import DATA, configure, open_and_wait_ready, run_to_end
-from tests.views.conftest import load_data
 
-CPU_SESSION = ROOT / "tests" / "views" / "data" / "gated_cpu.json"
-GPU_SESSION = ROOT / "tests" / "views" / "data" / "gated_h100.json"
+CPU_SESSION = RECORDED / "gated_cpu.json"
+GPU_SESSION = RECORDED / "gated_h100.json"
 
 
 def test_the_cli_header_says_what_was_measured_and_the_table_reads_like_the_app(tmp_path):
     out = tmp_path / "s.json"
-    res = run_jitlab("run", str(ENGINE_DATA / "linear.py"), "--variants", "eager,trace", "--iters", "100000",
+    res = run_jitlab("run", str(SHARED_DATA / "linear.py"), "--variants", "eager,trace", "--iters", "100000",
                      "--budget", "1", "-q", "--no-introspect", "--out", str(out))
     assert res.rc == 0, res.err
     assert "of 100000 iterations measured (time budget)" in res.out
