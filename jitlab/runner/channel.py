@@ -39,8 +39,14 @@ class Channel:
         sys.stdin = open(os.devnull, encoding="utf-8")
 
     def send(self, message: dict[str, Any]) -> None:
+        # An unbuffered write blocked on a full pipe returns after the bytes that fitted when a
+        # signal's handler runs (a SIGTERM stop): the rest must follow, or the parent reads half
+        # a line and fails the variant with a malformed message.
+        data = memoryview(P.encode(message))
         try:
-            self._out.write(P.encode(message))
+            while data:
+                written = self._out.write(data)
+                data = data[written or 0:]
         except BrokenPipeError:
             os._exit(0)  # the parent is gone; nobody to report to
 
