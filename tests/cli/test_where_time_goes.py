@@ -198,9 +198,8 @@ def test_the_kernel_table_agrees_with_the_measured_step(jitlab_run, example):
     r = jitlab_run(EXAMPLES / f"{example}.py", "--device", "cpu", "--variants", "eager,script,trace",
                    "--no-device-time", "--threads", "1", iters=30)
     assert r.rc == 0, r.err
-    if r.session["reliability"]["unreliable"]:
-        # Profiled ops stretch more than timed steps when others take the core; the report says so.
-        pytest.skip("the machine was busy: " + "; ".join(r.session["reliability"]["causes"]))
+    # A busy machine is no excuse: the profiler's measured cost is taken out of the rows, and a machine that
+    # slowed down after the timed rounds is caught by the unprofiled steps beside the profile.
     for name, v in r.session["variants"].items():
         k, wall = v["kernels"], v["stats"]["total"]["median"]
         assert k["iterations"] >= 2 and k["profiled_iterations"] >= 5
