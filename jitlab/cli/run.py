@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from jitlab import VARIANTS
 from jitlab.cli import output
@@ -19,7 +21,7 @@ from jitlab.core.run.conductor import Conductor
 from jitlab.core.run.outcome import EXIT_NOTHING_RAN, EXIT_SOME_FAILED, exit_status
 from jitlab.core.run.watchdog import state_text
 from jitlab.core.settings import DEFAULTS, InputError, check_module_file, make_settings
-from jitlab.host.driver import ProcessDriver, RunnerStartError
+from jitlab.host.driver import STOP_SIGNALS, ProcessDriver, RunnerStartError
 from jitlab.host.launch import runner_python
 from jitlab.host.placement import place
 from jitlab.assets import example_path
@@ -189,6 +191,18 @@ def run_main(argv: list[str]) -> int:
     except RunnerStartError as exc:
         print(f"jitlab run: {exc}", file=sys.stderr)
         return EXIT_NOTHING_RAN
+    # A second Ctrl+C after the runners stopped would otherwise kill the process while it writes what
+    # was measured: until the session is written, a stop signal only says it is being written.
+    held = _hold_stop_signals()
+    try:
+        return _finish(args, session, conductor, driver, out, path, settings)
+    finally:
+        _restore_signals(held)
+
+
+def _finish(args: argparse.Namespace, session: dict, conductor: Conductor, driver: ProcessDriver, out: Path,
+            path: Path, settings: dict) -> int:
+    """After the runners: the session finalized, written and reported; the exit status."""
     if driver.never_ready and not driver.signals:
         tail = next((v["error"]["message"] for v in session["variants"].values() if v.get("error")), "")
         print(f"jitlab run: the runner interpreter {runner_python(args.python)} never started jitlab's runner "
@@ -224,6 +238,32 @@ def run_main(argv: list[str]) -> int:
     if args.save and _save(settings, args.save, args.python):
         return max(status, EXIT_SOME_FAILED)
     return status
+
+
+
+
+def _hold_stop_signals() -> dict[int, Any]:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    held = {}
+    for signum in STOP_SIGNALS:
+        try:
+            held[signum] = signal.signal(signum, _say_writing)
+        except (OSError, ValueError):
+            pass
+    return held
+
+
+def _restore_signals(held: dict[int, Any]) -> None:
+    for signum, handler in held.items():
+        try:
+            signal.signal(signum, handler)
+        except (OSError, ValueError, TypeError):
+            pass
+
+
+def _say_writing(signum: int, frame: Any) -> None:
+    print("jitlab run: the runners have stopped; writing what was measured", file=sys.stderr)
 
 
 def _save_folder_problem(folder: Path) -> str | None:
