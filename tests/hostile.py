@@ -85,6 +85,22 @@ def wait_gone(pids: list[int], timeout: float = 20.0) -> list[int]:
     return [p for p in pids if alive(p)]
 
 
+def describe(pids: list[int]) -> str:
+    """What each of ``pids`` is (command line, state, parent), to say which process was left behind."""
+    out = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmd = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            with open(f"/proc/{pid}/status") as fh:
+                status = {k: v.strip() for k, _, v in (line.partition(":") for line in fh)}
+            out.append(f"{pid} [{status.get('State')}, ppid {status.get('PPid')}, "
+                       f"signals caught {status.get('SigCgt')}, blocked {status.get('SigBlk')}] {cmd[:200]}")
+        except OSError as exc:
+            out.append(f"{pid} ({exc})")
+    return "; ".join(out)
+
+
 def wait_file(path: Path, timeout: float = 120.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

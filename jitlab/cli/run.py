@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +20,8 @@ from jitlab.core.run.conductor import Conductor
 from jitlab.core.run.outcome import EXIT_NOTHING_RAN, EXIT_SOME_FAILED, exit_status
 from jitlab.core.run.watchdog import state_text
 from jitlab.core.settings import DEFAULTS, InputError, check_module_file, make_settings
-from jitlab.host.driver import STOP_SIGNALS, ProcessDriver, RunnerStartError
+from jitlab.host import stop_signals
+from jitlab.host.driver import ProcessDriver, RunnerStartError
 from jitlab.host.launch import runner_python
 from jitlab.host.placement import place
 from jitlab.assets import example_path
@@ -193,11 +193,11 @@ def run_main(argv: list[str]) -> int:
         return EXIT_NOTHING_RAN
     # A second Ctrl+C after the runners stopped would otherwise kill the process while it writes what
     # was measured: until the session is written, a stop signal only says it is being written.
-    held = _hold_stop_signals()
+    held = stop_signals.install(_say_writing)
     try:
         return _finish(args, session, conductor, driver, out, path, settings)
     finally:
-        _restore_signals(held)
+        stop_signals.restore(held)
 
 
 def _finish(args: argparse.Namespace, session: dict, conductor: Conductor, driver: ProcessDriver, out: Path,
@@ -240,26 +240,6 @@ def _finish(args: argparse.Namespace, session: dict, conductor: Conductor, drive
     return status
 
 
-
-
-def _hold_stop_signals() -> dict[int, Any]:
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    held = {}
-    for signum in STOP_SIGNALS:
-        try:
-            held[signum] = signal.signal(signum, _say_writing)
-        except (OSError, ValueError):
-            pass
-    return held
-
-
-def _restore_signals(held: dict[int, Any]) -> None:
-    for signum, handler in held.items():
-        try:
-            signal.signal(signum, handler)
-        except (OSError, ValueError, TypeError):
-            pass
 
 
 def _say_writing(signum: int, frame: Any) -> None:

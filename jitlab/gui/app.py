@@ -15,6 +15,7 @@ from jitlab import __version__
 from jitlab.core.session.types import error_record
 from jitlab.core.settings import InputError, make_settings
 from jitlab.gui.common import paths
+from jitlab.host import stop_signals
 from jitlab.gui.display import check_display
 from jitlab.gui.common.export import export_png
 
@@ -118,8 +119,6 @@ def set_application_icon(app: QApplication) -> None:
     app.setDesktopFileName("jitlab")
 
 
-#: Signals that end the app as closing its window does: a run is stopped politely and auto-saved first.
-STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
 #: Python runs signal handlers only between bytecodes; the Qt event loop gives it a turn this often.
 SIGNAL_POLL_MS = 200
 #: A run still going this long after a stop signal is abandoned (runners killed, session saved as it is).
@@ -127,7 +126,10 @@ SIGNAL_STOP_GRACE_MS = 8000
 
 
 def stop_on_signals(app: QApplication, window) -> None:
-    """SIGINT, SIGTERM and SIGHUP stop a running run, let it be auto-saved, then close the window."""
+    """The stop signals (SIGINT, SIGTERM, SIGHUP) end the app as closing its window does.
+
+    A running run is stopped politely and auto-saved first.
+    """
     poll = QTimer(app)
     poll.timeout.connect(lambda: None)
     poll.start(SIGNAL_POLL_MS)
@@ -147,8 +149,7 @@ def stop_on_signals(app: QApplication, window) -> None:
             close_when_saved()
         app.setQuitOnLastWindowClosed(True)
 
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, on_signal)
+    stop_signals.install(on_signal)
 
 
 #: Run settings the app's command line can preset; they apply to that launch only.

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import selectors
-import signal
 import subprocess
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -14,7 +12,7 @@ from typing import Any, Callable
 from jitlab.core import protocol as P
 from jitlab.core.run.conductor import Conductor
 from jitlab.core.run.watchdog import Watchdog
-from jitlab.host import hangs, link
+from jitlab.host import hangs, link, stop_signals
 from jitlab.host.launch import runner_command, runner_env
 from jitlab.host.link import STDERR_TAIL_LINES, STOP_GRACE_S, RunnerLink  # noqa: F401 - re-exported
 
@@ -54,8 +52,6 @@ def kill(popen: subprocess.Popen) -> None:
     link.kill(popen.pid, popen.kill)
 
 
-#: Signals that stop a run politely, as a first Ctrl-C does (``timeout`` and batch schedulers send SIGTERM).
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 #: After a stop, the run is given up (runners killed) once this many more seconds have passed.
 STOP_DEADLINE_S = STOP_GRACE_S + 2.0
 #: This many stop signals kill the runners at once (the last block of each is lost).
@@ -102,7 +98,7 @@ class ProcessDriver:
 
     def run(self) -> dict[str, Any]:
         """Run to the end (or until stopped by a signal) and return the session."""
-        previous = self._install_signals()
+        previous = stop_signals.install(self._on_signal)
         try:
             for v in self.conductor.order:
                 p = _Proc(v, start_runner(self.python))
@@ -126,7 +122,7 @@ class ProcessDriver:
                     except OSError:
                         pass
             self._sel.close()
-            self._restore_signals(previous)
+            stop_signals.restore(previous)
         return self.conductor.session
 
     def stop(self) -> None:
@@ -142,25 +138,6 @@ class ProcessDriver:
             self._kill_after[variant] = time.monotonic() + link.stop(p.popen.pid)
 
     # ---- signals
-
-    def _install_signals(self) -> dict[int, Any]:
-        if threading.current_thread() is not threading.main_thread():
-            return {}
-        previous = {}
-        for signum in STOP_SIGNALS:
-            try:
-                previous[signum] = signal.signal(signum, self._on_signal)
-            except (OSError, ValueError):
-                pass
-        return previous
-
-    @staticmethod
-    def _restore_signals(previous: dict[int, Any]) -> None:
-        for signum, handler in previous.items():
-            try:
-                signal.signal(signum, handler)
-            except (OSError, ValueError, TypeError):
-                pass
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         # Only note it: the loop acts on it between two steps, so no step is cut in half

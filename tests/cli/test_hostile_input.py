@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, ROOT, run_jitlab
-from tests.hostile import kill_all, module, wait_file, wait_gone
+from tests.hostile import describe, kill_all, module, wait_file, wait_gone
 
 QUICK = ("--variants", "eager,script", "--no-introspect")
 
@@ -178,7 +178,7 @@ def test_runners_and_their_children_die_with_a_killed_parent(tmp_path):
         proc.kill()  # SIGKILL: the parent cannot clean up
         proc.wait(10)
         left = wait_gone(pids, 15)
-        assert not left, f"left behind: {left}"
+        assert not left, f"left behind: {describe(left)}"
     finally:
         proc.kill()
         kill_all([int(p) for p in pidfile.read_text().split()] if pidfile.exists() else [])

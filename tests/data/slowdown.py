@@ -2,9 +2,12 @@
 scripted (a true 2x speedup), and every process sleeps longer as wall-clock
 time passes since the first forward call of any process (a machine-wide
 slowdown, shared through a stamp file named by $SLOWDOWN_STAMP; its ramp
-length in seconds is $SLOWDOWN_RAMP, 0 for none)."""
+length in seconds is $SLOWDOWN_RAMP, 0 for none). $SLOWDOWN_JITTER (0 for
+none) stretches each sleep by a random share up to it, drawn from a fixed
+seed, so the spread of the timings is the module's own and not the host's."""
 
 import os
+import random
 import time
 
 import torch
@@ -28,6 +31,7 @@ def _start_time() -> float:
 
 
 _START = []
+_JITTER = {}  # one seeded stream per sleep length: eager's draws are not script's
 
 
 @torch.jit.ignore
@@ -36,7 +40,9 @@ def machine_sleep(ms: float) -> None:
         _START.append(_start_time())
     ramp = float(os.environ.get("SLOWDOWN_RAMP", "0"))
     factor = 1.0 if ramp <= 0 else min(4.0, 1.0 + (time.time() - _START[0]) / ramp)
-    time.sleep(ms * factor / 1000.0)
+    jitter = float(os.environ.get("SLOWDOWN_JITTER", "0"))
+    draw = _JITTER.setdefault(ms, random.Random(ms)).random()
+    time.sleep(ms * factor * (1.0 + jitter * draw) / 1000.0)
 
 
 class Sleeper(nn.Module):

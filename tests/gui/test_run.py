@@ -178,7 +178,8 @@ def test_a_stopped_run_says_precisely_why_it_has_no_graphs(qtbot, window):
 def test_a_slow_diagnostic_cpu_fusion_run_is_estimated_warned_and_capped(qtbot, window, monkeypatch):
     from jitlab.core.run import conductor
 
-    monkeypatch.setattr(conductor, "DIAGNOSTIC_BUDGET_S", 0.001)  # any iteration is "too slow" for this test
+    # A microsecond's budget: any iteration slower than 1/3 us is "too slow", so the cap is the minimum.
+    monkeypatch.setattr(conductor, "DIAGNOSTIC_BUDGET_S", 1e-6)
     win = window
     configure(win, ["eager", "script"], iters=40)
     win.controls.apply({"cpu_fusion": True})
