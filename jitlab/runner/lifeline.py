@@ -3,8 +3,9 @@
 Killed outright (SIGKILL, a crash), the parent cannot end its runners, and
 a runner busy in user code would live on with PPID 1. Three lines hold it:
 
-* ``PR_SET_PDEATHSIG`` (Linux): the kernel sends SIGTERM when the parent dies;
-  the stop handler sees the parent is gone and ends the runner's group;
+* ``PR_SET_PDEATHSIG`` (Linux): the kernel sends :data:`DEATH_SIGNAL` when the
+  parent's thread that started the runner dies; its handler ends the runner's
+  group once the parent is gone;
 * a watchdog thread polls the parent pid (other platforms, and code that
   holds off Python signal handlers while it releases the GIL);
 * EOF on the command pipe ends the runner's command loop (see ``main``).
@@ -26,6 +27,12 @@ PARENT_ENV = "JITLAB_PARENT_PID"
 #: How often the watchdog looks at the parent, in seconds.
 WATCH_INTERVAL_S = 0.5
 
+#: The signal the kernel sends when the parent dies. Not SIGTERM, the parent's polite stop: the death
+#: signal comes as the parent's thread exits, and while the other threads of a killed parent are still
+#: going ``getppid`` names the parent, so a runner that took it for a stop left its group behind (the
+#: user's child processes lived on in half the tries on a loaded 2-core machine).
+DEATH_SIGNAL = getattr(signal, "SIGUSR2", None)
+
 _PR_SET_PDEATHSIG = 1
 _parent: int | None = None
 
@@ -39,13 +46,14 @@ def install() -> None:
         _parent = None
     if _parent is None:
         return  # started by hand (a test, a debugger): nobody to follow
-    if sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux") and DEATH_SIGNAL is not None:
         try:
             import ctypes
 
+            signal.signal(DEATH_SIGNAL, _on_parent_death)
             libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-        except (OSError, AttributeError):
+            libc.prctl(_PR_SET_PDEATHSIG, int(DEATH_SIGNAL), 0, 0, 0)
+        except (OSError, AttributeError, ValueError):
             pass
     if orphaned():  # the parent died before the death signal was armed
         end_group()
@@ -65,6 +73,12 @@ def end_group() -> None:
     except OSError:
         pass
     os._exit(0)
+
+
+def _on_parent_death(signum, frame) -> None:
+    # The parent may still be finishing its other threads; if so, the watchdog sees it go.
+    if orphaned():
+        end_group()
 
 
 def _watch() -> None:

@@ -48,7 +48,7 @@ def timed_block() -> Iterator[None]:
 def _on_term(signum, frame) -> None:
     from jitlab.runner import lifeline
 
-    if lifeline.orphaned():  # the parent's death signal: nobody will read what is held
+    if lifeline.orphaned():  # a stop after the parent died: nobody will read what is held
         lifeline.end_group()
     _STATE.requested = True
     if not _STATE.in_block:
