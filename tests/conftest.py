@@ -44,13 +44,19 @@ class Result:
     session: dict | None
 
 
-def run_jitlab(*args: str, env: dict | None = None, timeout: float = 300, cwd: Path | None = None) -> Result:
-    """Run ``python -m jitlab ...`` from the source tree and read the session it wrote (if ``--out``)."""
+def _jitlab_process(args, env: dict | None = None, timeout: float = 300,
+                    cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``python -m jitlab ARGS`` from this source tree (``env``: variables to add)."""
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "jitlab", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "jitlab", *map(str, args)], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=cwd or ROOT)
+
+
+def run_jitlab(*args: str, env: dict | None = None, timeout: float = 300, cwd: Path | None = None) -> Result:
+    """Run ``python -m jitlab ...`` from the source tree and read the session it wrote (if ``--out``)."""
+    proc = _jitlab_process(args, env=env, timeout=timeout, cwd=cwd)
     session = None
     if "--out" in args:
         out = Path(args[args.index("--out") + 1])
@@ -101,9 +107,7 @@ def mark_gui(items, folder: Path) -> None:
 
 def jitlab(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``python -m jitlab ARGS`` in this checkout (``env``: variables to add)."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), **(env or {}))
-    proc = subprocess.run([sys.executable, "-m", "jitlab", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, env=env)
+    proc = _jitlab_process(args, env=env, timeout=600)
     if check:
         assert proc.returncode == 0, f"jitlab {args[0]} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
     return proc
@@ -113,8 +117,7 @@ def run_session(out: Path, file: Path, *args: str) -> dict:
     """Run ``jitlab run FILE ARGS --out OUT`` in real runner processes and return the loaded session."""
     from jitlab.core.session import store as S
 
-    cmd = [sys.executable, "-m", "jitlab", "run", str(file), "--out", str(out), "-q", "--timeout", "300", *args]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = _jitlab_process(["run", file, "--out", out, "-q", "--timeout", "300", *args], timeout=600)
     assert proc.returncode == 0, f"jitlab run failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
     return S.load(out)
 

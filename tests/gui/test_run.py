@@ -59,6 +59,9 @@ def test_open_run_fills_rows_and_plots_and_stats_match_the_session_file(qtbot, w
     assert win.busy_banner.isVisible() == bool(busy_machine_text(session))
 
     qtbot.waitUntil(lambda: win.bench.last_autosave is not None, timeout=RUN_TIMEOUT_MS)
+    # The Runs list takes the saved run from memory: re-reading a long run's file stalled the window.
+    assert win.bench.last_session is session
+    assert str(win.bench.last_autosave) in [str(e.path) for e in win.runs.runs.model.entries]
     saved = S.load(win.bench.last_autosave)
     for v in variants:
         rec = saved["variants"][v]

@@ -275,7 +275,7 @@ class Workbench(QObject):
     def _autosave(self, session: dict) -> None:
         path = paths.autosave_path(session["settings"].get("file"))
         self._saving += 1
-        self._saved_sessions[path] = session
+        self._saved_sessions[str(path)] = session  # the signal names it as a str
         QThreadPool.globalInstance().start(_SaveTask(session, path, self._save_signals))
 
     def _on_saved(self, path: str, error: str) -> None:
