@@ -15,9 +15,9 @@ from jitlab import __version__
 from jitlab.core.session.types import error_record
 from jitlab.core.settings import InputError, make_settings
 from jitlab.gui.common import paths
-from jitlab.host import stop_signals
-from jitlab.gui.display import check_display
 from jitlab.gui.common.export import export_png
+from jitlab.gui.display import check_display
+from jitlab.host import stop_signals
 
 #: Settle time before the screenshot, so the last redraw timers have fired.
 SCREENSHOT_SETTLE_MS = 600

@@ -1,4 +1,5 @@
-"""The stop signals of a headless run: which they are, and handing them to a handler for a while."""
+"""The stop signals of the parent (``jitlab run`` and the app): which they are, and handing them to a
+handler for a while."""
 
 from __future__ import annotations
 
