@@ -16,6 +16,7 @@ from jitlab.core.session.types import error_record
 from jitlab.core.settings import InputError, make_settings
 from jitlab.gui.common import paths
 from jitlab.gui.common.export import export_png
+from jitlab.gui import heap
 from jitlab.gui.display import check_display
 from jitlab.host import stop_signals
 
@@ -193,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot:
         window.resize(1400, 900)  # a fixed, readable size for documentation images
     window.show()
+    heap.settle()
 
     shot = _Screenshot(window, args.screenshot, app, args.tab) if args.screenshot else None
     show_tab(window, args.tab)

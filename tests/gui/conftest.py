@@ -79,6 +79,7 @@ def isolated(tmp_path, monkeypatch):
 @pytest.fixture
 def window(qtbot, isolated):
     """A shown main window; closing it at teardown must end every runner it started."""
+    from jitlab.gui import heap
     from jitlab.gui.common import paths
     from jitlab.gui.qt_main_window import MainWindow
     from jitlab.gui.process.runner_process import live_processes
@@ -87,7 +88,9 @@ def window(qtbot, isolated):
     win = MainWindow()  # not qtbot.addWidget: its teardown deletes the window before the runners are reaped
     win.resize(1200, 800)
     win.show()
+    heap.settle()  # as the app does once its window is built
     yield win
+    heap.unsettle()
     win.close()
     qtbot.waitUntil(lambda: not win.isVisible(), timeout=PROCESS_EXIT_MS)
     qtbot.waitUntil(lambda: not live_processes() and not win.bench.saving, timeout=PROCESS_EXIT_MS)

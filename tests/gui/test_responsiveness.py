@@ -11,12 +11,19 @@ from PySide6.QtCore import QTimer
 from tests.gui.conftest import DATA, RUN_TIMEOUT_MS, configure, open_and_wait_ready
 
 HEARTBEAT_MS = 5
-#: Was 100 ms. The live device-time figures, the robust timing range and the forest plot brought
-#: the longest stall while streaming to 101-228 ms on a two-core machine. With the conductor in the
-#: GUI thread (no worker thread contending for the GIL), three runs on a two-core machine busy with
-#: the test suite gave 102-136 ms streaming and 159-360 ms after the run; the same three with the
-#: thread, 95-252 ms and 223-626 ms.
+#: The longest the GUI thread may work (its own CPU time) between two turns of the event loop while
+#: iterations stream. Was 100 ms. The live device-time figures, the robust timing range and the
+#: forest plot brought it to 101-228 ms of wall time on a two-core machine; 128-152 ms of the GUI
+#: thread's time before the forest plot kept its items, the busy-machine banner stopped restyling
+#: itself every second, the top-edge outlier marks were capped at 500 per row, the live statistics
+#: went out a turn after they were computed and the resource monitor read only its runners' /proc
+#: entries: 119-131 ms since (four runs), and 110-156 ms with two busy processes beside the test.
 MAX_STALL_MS = 250
+#: The same gaps in wall time, which also hold the time the OS gave other processes: a measuring
+#: runner and the GUI share two cores, and one 234 ms gap held 54 ms of the GUI thread's work. Quiet:
+#: 129-185 ms (four runs); with two busy processes beside the test 256-321 ms (three runs); a
+#: fresh-clone CI run that took the suite twice its usual time measured 262 ms.
+MAX_WALL_STALL_MS = 500
 #: Once every iteration has streamed, the sampled blocks' and introspection's results arrive and the
 #: views take the final session in one go, in the GUI thread: a looser bound for that part. Measured
 #: on a two-core machine: 330-530 ms (the final statistics ~70 ms, the views' redraws ~140 ms, the
@@ -41,15 +48,15 @@ def test_the_event_loop_never_stalls_during_a_streaming_run(qtbot, window):
     configure(win, variants, iters=10_000, mode="infer")
     open_and_wait_ready(qtbot, win, DATA / "tiny.py", variants)
 
-    beats: list[float] = []
+    beats: list[tuple[float, float]] = []  # (wall clock, the GUI thread's CPU time) at each beat
     heartbeat = QTimer()
     heartbeat.setInterval(HEARTBEAT_MS)
     ended: list[float] = []
 
     def beat() -> None:
-        beats.append(time.perf_counter())
+        beats.append((time.perf_counter(), time.thread_time()))
         if not ended and all(win.model.measured(v) >= 10_000 for v in variants):
-            ended.append(beats[-1])  # every measured iteration has streamed
+            ended.append(beats[-1][0])  # every measured iteration has streamed
 
     heartbeat.timeout.connect(beat)
     heartbeat.start()
@@ -65,8 +72,12 @@ def test_the_event_loop_never_stalls_during_a_streaming_run(qtbot, window):
     streamed = sum(len(v["iterations"]) for v in session["variants"].values())
     assert streamed >= 20_000
     assert ended, "not every iteration streamed"
-    streaming = [(b - a) * 1000 for a, b in zip(beats, beats[1:]) if b <= ended[0]]
-    finishing = [(b - a) * 1000 for a, b in zip(beats, beats[1:]) if b > ended[0]]
+    gaps = [((b - a) * 1000, (cb - ca) * 1000, b) for (a, ca), (b, cb) in zip(beats, beats[1:])]
+    streaming = [(wall, cpu) for wall, cpu, at in gaps if at <= ended[0]]
+    finishing = [wall for wall, _cpu, at in gaps if at > ended[0]]
     assert len(streaming) > 20
-    assert max(streaming) < MAX_STALL_MS, f"longest stall {max(streaming):.0f} ms over {len(streaming)} beats"
+    worked = max(cpu for _wall, cpu in streaming)
+    waited = max(wall for wall, _cpu in streaming)
+    assert worked < MAX_STALL_MS, f"the GUI thread worked {worked:.0f} ms in one go over {len(streaming)} beats"
+    assert waited < MAX_WALL_STALL_MS, f"longest stall {waited:.0f} ms over {len(streaming)} beats"
     assert max(finishing, default=0) < MAX_FINISH_STALL_MS, f"longest stall after the run {max(finishing):.0f} ms"

@@ -49,8 +49,10 @@ ROW_STRETCH = (3, 3, 2)
 COND_SYMBOLS = {"eager": "o", "script": "s", "trace": "t", "compile": "d", "compile:reduce-overhead": "p",
                 "compile:max-autotune": "h", "compile:max-autotune-no-cudagraphs": "star"}
 X_LABEL = "measured iteration  (warm-up before 0)"
-#: Most outliers drawn at the top edge of a row, per variant.
-MAX_EDGE_POINTS = 2000
+#: Most outliers drawn at the top edge of a row, per variant: beyond it, one per stretch of
+#: 1/EDGE_MARKS of the run. The marks are 9 px wide, so a row shows no more than a few hundred apart;
+#: 2,000 of them (the first 2,000, the later ones left out) cost 20-70 ms a redraw in the GUI thread.
+EDGE_MARKS = 500
 #: Width of every left axis, so the x-linked rows line up whatever their tick labels ("0.2", "1980").
 AXIS_WIDTH = 64
 
@@ -286,8 +288,8 @@ class QtTimingPlot(QWidget):
             for name, series, y, ym in shown:
                 lead = series.leading_warmup
                 yw = y[:lead]
-                xm = np.flatnonzero(ym > top)[:MAX_EDGE_POINTS].astype(float)
-                xw = (np.flatnonzero(yw > top)[:MAX_EDGE_POINTS] - lead).astype(float)
+                xm = edge_marks(np.flatnonzero(ym > top), ym.size).astype(float)
+                xw = (edge_marks(np.flatnonzero(yw > top), lead) - lead).astype(float)
                 for xs, alpha in ((xm, 255), (xw, 120)):
                     if xs.size:
                         points.append((xs, np.full(xs.size, edge_y), variant_qcolor(name, alpha)))
@@ -527,6 +529,15 @@ class QtTimingPlot(QWidget):
     def export_widget(self) -> QWidget:
         """The widget that chart exports render (the plots, the conditions row if shown, the legend)."""
         return self.graphics
+
+
+def edge_marks(index: np.ndarray, span: int) -> np.ndarray:
+    """The outliers ``index`` (ascending, in ``0..span``) to mark: all, or the first of each
+    1/:data:`EDGE_MARKS` of the span that has any (spikes late in the run are marked too)."""
+    if index.size <= EDGE_MARKS:
+        return index
+    bins = index * EDGE_MARKS // max(span, 1)
+    return index[np.r_[True, bins[1:] != bins[:-1]]]
 
 
 def _set(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, gaps: int | None = None) -> None:

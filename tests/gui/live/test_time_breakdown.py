@@ -180,6 +180,30 @@ def test_the_banner_names_the_cause_and_the_fix_in_plain_text(qtbot, busy):
     assert banner.text().endswith("<b>not bold</b>")
 
 
+def test_a_closed_busy_warning_stays_closed_while_the_live_figures_repeat_it(qtbot, busy):
+    banner = QtBanner()
+    qtbot.addWidget(banner)
+    banner.show()
+    text = busy_machine_text(busy)
+    banner.show_warning(text)
+    sheet = banner.styleSheet()
+    assert banner.isVisible() and "#bc4c00" in sheet
+    banner.show_warning(text)  # the next live update
+    assert banner.isVisible() and banner.styleSheet() == sheet and banner.text() == text
+    qtbot.mouseClick(banner.close_button, Qt.MouseButton.LeftButton)
+    assert banner.isHidden()
+    for _ in range(3):  # about once a second while the run goes on
+        banner.show_warning(text)
+    assert banner.isHidden()
+    banner.show_warning(text + " (worse)")  # a different warning is news
+    assert banner.isVisible() and banner.text().endswith("(worse)")
+    banner.show_error({"message": "boom"})
+    assert "#cf222e" in banner.styleSheet() and banner.text() == "boom"
+    banner.clear()
+    banner.show_warning(text)  # cleared by the app, not closed by the user: shown again
+    assert banner.isVisible() and "#bc4c00" in banner.styleSheet()
+
+
 def test_a_live_run_draws_device_time_and_flags_a_busy_machine_as_blocks_arrive(qtbot, busy):
     """Replays the recorded run's events as the conductor sends them, with the live timer's derivation."""
     from jitlab.gui.live.live_stats import LiveStats

@@ -68,6 +68,14 @@ def test_the_forest_plot_shows_each_speedup_with_its_interval(qtbot, window):
     (x0, x1), _ = forest.plot.getViewBox().viewRange()
     assert x0 < np.log10(row["lo"]) and np.log10(row["hi"]) < x1 and x0 < 0 < x1  # 1x (eager) in view
     assert forest.isVisible() and forest.width() >= 200
+    drawn = sorted(tuple(item.xData) for item in forest.plot.listDataItems())
+    assert drawn == sorted([(row["lo"], row["hi"]), (row["lo"], row["lo"]), (row["hi"], row["hi"]),
+                            (row["speedup"],)])  # the bar, its caps and the point, drawn once each
+    forest.redraw()  # nothing changed: the same items, not a second set
+    assert len(forest.plot.listDataItems()) == 4
+    win.model.clear()
+    forest.redraw()
+    assert forest.rows == [] and forest.plot.listDataItems() == []
 
 
 def test_the_distribution_has_a_log_scale(qtbot, window):
@@ -86,3 +94,17 @@ def test_the_distribution_has_a_log_scale(qtbot, window):
     assert top < np.log10(linear_top) + 1  # drawn as log10(ms)
     dist.set_mode("hist")
     assert dist.plots["fwd"].getAxis("bottom").logMode
+
+
+def test_many_outliers_are_marked_across_the_whole_run_not_only_its_start():
+    from jitlab.gui.live.qt_timing_plot import EDGE_MARKS, edge_marks
+
+    few = np.array([3, 40, 41, 9000])
+    assert edge_marks(few, 10_000).tolist() == few.tolist()  # few: every one
+    spiky = np.arange(0, 10_000, 2)  # every other iteration of 10,000 is a spike
+    marks = edge_marks(spiky, 10_000)
+    assert len(marks) == EDGE_MARKS
+    assert marks[0] == 0 and marks[-1] >= 10_000 - 10_000 // EDGE_MARKS  # late spikes marked too
+    assert np.all(np.diff(marks) > 0) and set(marks.tolist()) <= set(spiky.tolist())
+    late = np.r_[np.arange(0, 600), [9_999]]  # a burst at the start, one spike at the end
+    assert edge_marks(late, 10_000)[-1] == 9_999
