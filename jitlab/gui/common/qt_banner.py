@@ -63,10 +63,10 @@ class QtBanner(QFrame):
     def show_warning(self, text: str) -> None:
         """A warning about the figures shown (a busy machine): louder than a notice, no details.
 
-        Shown again with the same text (the live figures repeat it about once a second), it does
-        nothing: a warning the user closed stays closed until its text changes.
+        The live figures repeat it about once a second: a warning the user closed stays closed
+        until its text changes.
         """
-        if text == self._dismissed or (text == self.text() and self._style == _WARNING_STYLE):
+        if text == self._dismissed:
             return
         self._show(text, _WARNING_STYLE)
 

@@ -11,6 +11,7 @@ session derives them (:mod:`jitlab.core.present.live_breakdown`).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -86,7 +87,6 @@ class LiveStats(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(PERIOD_MS)
         self._timer.timeout.connect(self._tick)
-        self._pending: dict[str, dict[str, Any]] | None = None
 
     def start(self, session: dict[str, Any]) -> None:
         self.session = session
@@ -96,7 +96,6 @@ class LiveStats(QObject):
     def stop(self) -> None:
         self._timer.stop()
         self.session = None
-        self._pending = None
 
     def update(self) -> None:
         """Recompute now (if iterations arrived since the last time) and emit the figures at once."""
@@ -109,12 +108,10 @@ class LiveStats(QObject):
         # the views taking them (the table, the banner: 30-40 ms) are then two short stalls, not one.
         out = self._compute()
         if out is not None:
-            self._pending = out
-            QTimer.singleShot(FLUSH_DELAY_MS, self, self._flush)
+            QTimer.singleShot(FLUSH_DELAY_MS, self, partial(self._flush, out))
 
-    def _flush(self) -> None:
-        out, self._pending = self._pending, None
-        if out is not None and self.session is not None:
+    def _flush(self, out: dict[str, dict[str, Any]]) -> None:
+        if self.session is not None:  # not stopped meanwhile
             self.sig_updated.emit(out)
 
     def _compute(self) -> dict[str, dict[str, Any]] | None:
